@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace Berth.Runtime.Shim;
+
+/// <summary>How the container's process ended, as the shim records it in <c>exit.json</c> and sends to clients.</summary>
+public sealed class ExitRecord
+{
+    public int ExitCode { get; set; }
+    public int Signal { get; set; }
+    public DateTimeOffset ExitedAt { get; set; }
+    public bool OomKilled { get; set; }
+    /// <summary>Set when the process never started (the exec failed); then ExitCode is 127, 126 or 128 as Docker's.</summary>
+    public string? Error { get; set; }
+}
+
+/// <summary>What the shim reports when it has created the container, on the ready pipe.</summary>
+public sealed class ShimReady
+{
+    public int Pid { get; set; }
+    public int ShimPid { get; set; }
+    public string? Error { get; set; }
+}
+
+public sealed class ShimState
+{
+    public int Pid { get; set; }
+    public string Status { get; set; } = "created";
+    public ExitRecord? Exit { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ExitRecord))]
+[JsonSerializable(typeof(ShimReady))]
+[JsonSerializable(typeof(ShimState))]
+[JsonSerializable(typeof(List<Oci.Mount>))]
+public sealed partial class ShimJson : JsonSerializerContext;

@@ -1,0 +1,595 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Berth.Common;
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Runtime.Cgroups;
+using Berth.Runtime.Logging;
+
+namespace Berth.Runtime.Shim;
+
+/// <summary>
+/// One shim per container: it creates the container (through Berth's init or an OCI runtime CLI), owns its stdio,
+/// writes its json-file log, reaps it, and records how it ended. It runs in its own session, so the daemon can
+/// stop and start again while the container keeps running; the daemon talks to it over a unix socket.
+/// </summary>
+public sealed class ShimServer
+{
+    /// <summary>fd on which the daemon waits for <see cref="ShimReady"/>.</summary>
+    public const int ReadyFd = 3;
+
+    private readonly ShimOptions _options;
+    private readonly RuntimeSpec _spec;
+    private readonly Lock _lock = new();
+    private readonly List<Channel<(byte, byte[])>> _subscribers = [];
+    private readonly TaskCompletionSource<ExitRecord> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LineSplitter _stdoutLines = new();
+    private readonly LineSplitter _stderrLines = new();
+    private readonly List<Thread> _pumps = [];
+
+    private ICgroup? _cgroup;
+    private int _pid;
+    private SafeFd? _pidfd;
+    private SafeFd? _stdin;
+    private SafeFd? _initSync;
+    private SafeFd? _initStatus;
+    private FileStream? _log;
+    private Utf8JsonWriter? _logJson;
+    private string _status = "created";
+    private int _runtimePid;
+
+    private ShimServer(ShimOptions options, RuntimeSpec spec)
+    {
+        _options = options;
+        _spec = spec;
+    }
+
+    public static int Main(IReadOnlyList<string> args)
+    {
+        var options = ShimOptions.Parse(args);
+        ChildReaper.EnsureStarted();
+        using var ready = new SafeFd(ReadyFd);
+        Fs.SetCloexec(ready, true);
+        RuntimeSpec spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(options.Bundle, "config.json")), OciJson.Default.RuntimeSpec)
+                ?? throw new InvalidDataException("config.json is empty");
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            Report(ready, new ShimReady { Error = "read bundle: " + e.Message });
+            return 1;
+        }
+        var shim = new ShimServer(options, spec);
+        return shim.Run(ready);
+    }
+
+    private static void Report(SafeFd ready, ShimReady message)
+    {
+        try
+        {
+            Fs.WriteAll(ready, JsonSerializer.SerializeToUtf8Bytes(message, ShimJson.Default.ShimReady), "ready pipe");
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private int Run(SafeFd ready)
+    {
+        Socket listener;
+        try
+        {
+            if (_options.LogPath is not null)
+            {
+                _log = new FileStream(_options.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+                _logJson = new Utf8JsonWriter(_log);
+            }
+            File.Delete(_options.Socket);
+            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(_options.Socket));
+            listener.Listen(16);
+            Create();
+        }
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+        {
+            Cleanup();
+            File.Delete(_options.Socket);
+            Report(ready, new ShimReady { Error = e.Message });
+            return 1;
+        }
+        File.WriteAllText(Path.Join(_options.Bundle, "init.pid"), _pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Report(ready, new ShimReady { Pid = _pid, ShimPid = Environment.ProcessId });
+        ready.Dispose();
+
+        _ = AcceptLoopAsync(listener);
+        var exit = WaitForExit();
+        listener.Dispose();
+        File.Delete(_options.Socket);
+        // Give attached clients a moment to take the exit frame before the process goes.
+        Task[] drains;
+        lock (_lock)
+        {
+            drains = _subscribers.Select(s => s.Reader.Completion).ToArray();
+        }
+        Task.WaitAll(drains, TimeSpan.FromSeconds(2));
+        return exit.Error is null ? 0 : 1;
+    }
+
+    private void Create()
+    {
+        var (outRead, outWrite) = Fs.Pipe();
+        var (errRead, errWrite) = Fs.Pipe();
+        SafeFd inRead;
+        if (_options.OpenStdin)
+        {
+            (inRead, _stdin) = Fs.Pipe();
+        }
+        else
+        {
+            inRead = Fs.Open("/dev/null", LibC.O_RDONLY);
+        }
+        using (inRead)
+        using (outWrite)
+        using (errWrite)
+        {
+            if (_options.IsBerth)
+            {
+                CreateWithBerthInit(inRead, outWrite, errWrite);
+            }
+            else
+            {
+                CreateWithOciRuntime(inRead, outWrite, errWrite);
+            }
+        }
+        StartPump(outRead, LogStream.Stdout, _stdoutLines);
+        StartPump(errRead, LogStream.Stderr, _stderrLines);
+        _pidfd = new SafeFd(Sys.Check(LibC.pidfd_open(_pid), "pidfd_open"));
+    }
+
+    private void CreateWithBerthInit(SafeFd stdin, SafeFd stdout, SafeFd stderr)
+    {
+        var linux = _spec.Linux ?? new LinuxConfig();
+        _cgroup = CgroupDriver.Detect().Open(linux.CgroupsPath ?? "/berth/" + _options.Id);
+        _cgroup.Create();
+        _cgroup.Apply(linux.Resources);
+
+        var (syncRead, syncWrite) = Fs.Pipe();
+        var (statusRead, statusWrite) = Fs.Pipe();
+        _initSync = syncWrite;
+        _initStatus = statusRead;
+        var unshare = 0;
+        var joins = new List<(string Path, int Flag)>();
+        foreach (var ns in linux.Namespaces)
+        {
+            var flag = NamespaceFlag(ns.Type);
+            if (ns.Path is not null)
+            {
+                joins.Add((ns.Path, flag));
+            }
+            else if (flag is not (LibC.CLONE_NEWCGROUP or LibC.CLONE_NEWUSER))
+            {
+                unshare |= flag; // init unshares its cgroup namespace itself, once it is in its cgroup
+            }
+        }
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
+        Exception? failure = null;
+        // A thread of its own: after unshare(CLONE_NEWPID) it could never start a thread again, and the namespaces
+        // it enters must not leak into the shim's other threads.
+        var spawner = new Thread(() =>
+        {
+            try
+            {
+                if (joins.Any(j => j.Flag == LibC.CLONE_NEWNS))
+                {
+                    Proc.Unshare(LibC.CLONE_FS);
+                }
+                foreach (var (path, flag) in joins)
+                {
+                    using var nsfd = Fs.Open(path, LibC.O_RDONLY);
+                    Sys.Check(LibC.setns(nsfd.Fd, flag), "setns", path);
+                }
+                Proc.Unshare(unshare);
+                _pid = Spawner.Spawn(new SpawnRequest
+                {
+                    Path = self,
+                    Args = ["berth-runtime", "init", _options.Bundle],
+                    Env = ["PATH=" + Init.ExecLookup.DefaultPath],
+                    Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
+                    {
+                        [0] = stdin, [1] = stdout, [2] = stderr, [Init.ContainerInit.SyncInFd] = syncRead, [Init.ContainerInit.SyncOutFd] = statusWrite,
+                    },
+                });
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, 256 * 1024) { Name = "spawn-init" };
+        spawner.Start();
+        spawner.Join();
+        syncRead.Dispose();
+        statusWrite.Dispose();
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("start init: " + failure.Message, failure);
+        }
+        _cgroup.AddProcess(_pid);
+        Fs.WriteAll(syncWrite, "G"u8, "init sync");
+        // 'C' alone means created; 'E' is followed by the error and end-of-file.
+        var first = new byte[1];
+        var reply = Fs.Read(statusRead, first) == 1 && first[0] == 'C' ? first : [.. first, .. ReadAll(statusRead)];
+        if (reply.Length == 0 || reply[0] != 'C')
+        {
+            Spawner.Wait(_pid);
+            throw new InvalidOperationException(reply.Length > 1 ? Encoding.UTF8.GetString(reply, 1, reply.Length - 1) : "container init exited before it was created");
+        }
+    }
+
+    private void CreateWithOciRuntime(SafeFd stdin, SafeFd stdout, SafeFd stderr)
+    {
+        Proc.Prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, "PR_SET_CHILD_SUBREAPER");
+        var pidFile = Path.Join(_options.Bundle, "runtime.pid");
+        var code = RunRuntime(["create", "--bundle", _options.Bundle, "--pid-file", pidFile, _options.Id], stdin, stdout, stderr);
+        if (code != 0)
+        {
+            throw new InvalidOperationException(RuntimeError() ?? $"{_options.Runtime} create exited with status {code}");
+        }
+        _pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private int RunRuntime(IEnumerable<string> verb, SafeFd? stdin = null, SafeFd? stdout = null, SafeFd? stderr = null)
+    {
+        var args = new List<string> { _options.Runtime, "--log", Path.Join(_options.Bundle, "runtime.log"), "--log-format", "json" };
+        if (_options.RuntimeRoot is not null)
+        {
+            args.AddRange(["--root", _options.RuntimeRoot]);
+        }
+        args.AddRange(verb);
+        using var devnull = Fs.Open("/dev/null", LibC.O_RDWR);
+        _runtimePid = Spawner.Spawn(new SpawnRequest
+        {
+            Path = _options.Runtime,
+            Args = args,
+            Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
+            {
+                [0] = stdin ?? devnull, [1] = stdout ?? devnull, [2] = stderr ?? devnull,
+            },
+        });
+        var status = Spawner.Wait(_runtimePid);
+        _runtimePid = 0;
+        return status.Code;
+    }
+
+    private string? RuntimeError()
+    {
+        var path = Path.Join(_options.Bundle, "runtime.log");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        string? last = null;
+        foreach (var line in File.ReadLines(path))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.TryGetProperty("level", out var level) && level.GetString() == "error")
+                {
+                    last = doc.RootElement.GetProperty("msg").GetString();
+                }
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        return last;
+    }
+
+    private static int NamespaceFlag(string type) => type switch
+    {
+        "pid" => LibC.CLONE_NEWPID,
+        "network" => LibC.CLONE_NEWNET,
+        "mount" => LibC.CLONE_NEWNS,
+        "ipc" => LibC.CLONE_NEWIPC,
+        "uts" => LibC.CLONE_NEWUTS,
+        "user" => LibC.CLONE_NEWUSER,
+        "cgroup" => LibC.CLONE_NEWCGROUP,
+        "time" => LibC.CLONE_NEWTIME,
+        _ => throw new InvalidOperationException($"unknown namespace type \"{type}\""),
+    };
+
+    private static byte[] ReadAll(SafeFd fd)
+    {
+        var result = new MemoryStream();
+        var buf = new byte[4096];
+        int n;
+        while ((n = Fs.Read(fd, buf)) > 0)
+        {
+            result.Write(buf, 0, n);
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>Lets the created process exec the user's program. Returns an error text, or null.</summary>
+    private string? StartProcess()
+    {
+        lock (_lock)
+        {
+            if (_status != "created")
+            {
+                return _status == "running" ? null : "container is not created";
+            }
+            _status = "running";
+        }
+        try
+        {
+            if (_options.IsBerth)
+            {
+                Fs.WriteAll(_initSync!, "S"u8, "init sync");
+                var reply = ReadAll(_initStatus!);
+                _initSync!.Dispose();
+                _initStatus!.Dispose();
+                if (reply.Length > 0)
+                {
+                    return Encoding.UTF8.GetString(reply, 1, reply.Length - 1);
+                }
+                return null;
+            }
+            var code = RunRuntime(["start", _options.Id]);
+            return code == 0 ? null : RuntimeError() ?? $"{_options.Runtime} start exited with status {code}";
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private void StartPump(SafeFd pipe, LogStream stream, LineSplitter lines)
+    {
+        var t = new Thread(() =>
+        {
+            var buf = new byte[32 * 1024];
+            using (pipe)
+            {
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = Fs.Read(pipe, buf);
+                    }
+                    catch (IOException)
+                    {
+                        break;
+                    }
+                    if (n == 0)
+                    {
+                        break;
+                    }
+                    var chunk = buf.AsSpan(0, n).ToArray();
+                    var now = DateTimeOffset.UtcNow;
+                    lock (_lock)
+                    {
+                        lines.Push(chunk, line => WriteLog(new LogEntry(stream, now, line)));
+                        Broadcast(stream == LogStream.Stdout ? ShimFrame.Stdout : ShimFrame.Stderr, chunk);
+                    }
+                }
+                lock (_lock)
+                {
+                    lines.Flush(line => WriteLog(new LogEntry(stream, DateTimeOffset.UtcNow, line)));
+                }
+            }
+        }, 128 * 1024) { Name = "pump-" + stream, IsBackground = true };
+        t.Start();
+        _pumps.Add(t);
+    }
+
+    private void WriteLog(LogEntry e)
+    {
+        if (_logJson is null)
+        {
+            return;
+        }
+        JsonFileLog.Write(_logJson, e);
+        _log!.WriteByte((byte)'\n');
+    }
+
+    private void Broadcast(byte type, byte[] payload)
+    {
+        foreach (var s in _subscribers)
+        {
+            s.Writer.TryWrite((type, payload));
+        }
+    }
+
+    private ExitRecord WaitForExit()
+    {
+        var status = Spawner.Wait(_pid); // for runc too: as subreaper the shim inherits the container
+        foreach (var p in _pumps)
+        {
+            p.Join(TimeSpan.FromSeconds(2));
+        }
+        ExitRecord exit;
+        lock (_lock)
+        {
+            _log?.Flush();
+            _log?.Dispose();
+            _logJson = null;
+            exit = new ExitRecord { ExitCode = status.Code, Signal = status.Signal, ExitedAt = DateTimeOffset.UtcNow };
+            if (_status == "created")
+            {
+                exit.Error = "container exited before it started";
+            }
+            _status = "stopped";
+        }
+        Cleanup();
+        AtomicFile.Write(Path.Join(_options.Bundle, "exit.json"), JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord));
+        lock (_lock)
+        {
+            Broadcast(ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord));
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryComplete();
+            }
+        }
+        _exited.TrySetResult(exit);
+        return exit;
+    }
+
+    private void Cleanup()
+    {
+        _cgroup?.Destroy(TimeSpan.FromSeconds(5));
+        if (!_options.IsBerth && _pid != 0)
+        {
+            RunRuntime(["delete", "--force", _options.Id]);
+        }
+        _stdin?.Dispose();
+        _pidfd?.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        await using var stream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            var frame = await ShimFrame.ReadAsync(stream).ConfigureAwait(false);
+            if (frame is not { } f)
+            {
+                return;
+            }
+            switch (f.Type)
+            {
+                case ShimFrame.Attach:
+                    await AttachAsync(stream).ConfigureAwait(false);
+                    break;
+                case ShimFrame.Start:
+                    var error = await Task.Run(StartProcess).ConfigureAwait(false);
+                    await ReplyAsync(stream, error).ConfigureAwait(false);
+                    break;
+                case ShimFrame.Kill:
+                    await ReplyAsync(stream, Kill(int.Parse(Encoding.ASCII.GetString(f.Payload), System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+                    break;
+                case ShimFrame.State:
+                    ShimState state;
+                    lock (_lock)
+                    {
+                        state = new ShimState { Pid = _pid, Status = _status, Exit = _exited.Task.IsCompleted ? _exited.Task.Result : null };
+                    }
+                    await ShimFrame.WriteAsync(stream, ShimFrame.StateReply, JsonSerializer.SerializeToUtf8Bytes(state, ShimJson.Default.ShimState)).ConfigureAwait(false);
+                    break;
+                case ShimFrame.Wait:
+                    var exit = await _exited.Task.ConfigureAwait(false);
+                    await ShimFrame.WriteAsync(stream, ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord)).ConfigureAwait(false);
+                    break;
+                default:
+                    await ReplyAsync(stream, $"unknown shim command {f.Type}").ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException or FormatException)
+        {
+        }
+    }
+
+    private static ValueTask ReplyAsync(Stream stream, string? error) =>
+        error is null ? ShimFrame.WriteAsync(stream, ShimFrame.Ok, default) : ShimFrame.WriteAsync(stream, ShimFrame.Error, Encoding.UTF8.GetBytes(error));
+
+    private string? Kill(int signal)
+    {
+        lock (_lock)
+        {
+            if (_status == "stopped" || _pidfd is null)
+            {
+                return "container is not running";
+            }
+            if (LibC.pidfd_send_signal(_pidfd.Fd, signal) < 0)
+            {
+                var errno = Sys.LastErrno;
+                return errno == LibC.ESRCH ? "container is not running" : new LinuxException("pidfd_send_signal", _pid.ToString(System.Globalization.CultureInfo.InvariantCulture), errno).Message;
+            }
+            return null;
+        }
+    }
+
+    private async Task AttachAsync(NetworkStream stream)
+    {
+        var channel = Channel.CreateUnbounded<(byte, byte[])>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_lock)
+        {
+            if (_exited.Task.IsCompleted)
+            {
+                channel.Writer.TryWrite((ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(_exited.Task.Result, ShimJson.Default.ExitRecord)));
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _subscribers.Add(channel);
+            }
+        }
+        await ShimFrame.WriteAsync(stream, ShimFrame.Ok, default).ConfigureAwait(false);
+        var input = PumpStdinAsync(stream);
+        try
+        {
+            await foreach (var (type, payload) in channel.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                await ShimFrame.WriteAsync(stream, type, payload).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _subscribers.Remove(channel);
+            }
+            channel.Writer.TryComplete();
+        }
+        _ = input;
+    }
+
+    private async Task PumpStdinAsync(NetworkStream stream)
+    {
+        try
+        {
+            while (await ShimFrame.ReadAsync(stream).ConfigureAwait(false) is { } f)
+            {
+                var stdin = _stdin;
+                if (stdin is null || stdin.IsClosed)
+                {
+                    continue;
+                }
+                if (f.Type == ShimFrame.Stdin)
+                {
+                    await Task.Run(() => Fs.WriteAll(stdin, f.Payload, "container stdin")).ConfigureAwait(false);
+                }
+                else if (f.Type == ShimFrame.CloseStdin)
+                {
+                    stdin.Dispose();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+}
