@@ -125,9 +125,16 @@ public sealed class ChunkedWriteStream(Stream inner) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count) => _pending.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _pending.Write(buffer);
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _pending.Write(buffer);
+        if (_pending.Length >= 32 * 1024)
+        {
+            Flush();
+        }
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {

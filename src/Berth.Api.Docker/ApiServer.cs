@@ -1,0 +1,236 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Berth.Api.Docker.Models;
+using Berth.Common;
+using Berth.Http;
+using HttpProtocolException = Berth.Http.HttpProtocolException;
+
+namespace Berth.Api.Docker;
+
+/// <summary>
+/// The Engine API's HTTP/1.1 server on unix sockets: keep-alive, chunked bodies both ways, version prefixes,
+/// and connections handed over to handlers for Docker's hijacked streams.
+/// </summary>
+public sealed partial class ApiServer : IAsyncDisposable
+{
+    private readonly Router _router;
+    private readonly List<(Socket Socket, string Path)> _listeners = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private int _connections;
+
+    public ApiServer(Router router) => _router = router;
+
+    public int ActiveConnections => _connections;
+
+    [GeneratedRegex(@"^/v(\d+\.\d+)(/.*)$")]
+    private static partial Regex VersionPrefix();
+
+    /// <summary>Binds a unix socket (replacing a stale one) with mode 0660, as dockerd does.</summary>
+    public void ListenUnix(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path))
+        {
+            using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new BerthException(ErrorKind.AlreadyExists, $"{path} is in use by another daemon");
+            }
+            catch (SocketException)
+            {
+                File.Delete(path);
+            }
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        socket.Listen(512);
+        _listeners.Add((socket, path));
+    }
+
+    public void Start()
+    {
+        foreach (var (socket, _) in _listeners)
+        {
+            _loops.Add(AcceptLoopAsync(socket));
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            _ = ServeConnectionAsync(client);
+        }
+    }
+
+    private async Task ServeConnectionAsync(Socket socket)
+    {
+        Interlocked.Increment(ref _connections);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = new HttpReader(stream);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                HttpRequestHead? head;
+                try
+                {
+                    head = await HttpRequestHead.ReadAsync(reader, _stop.Token).ConfigureAwait(false);
+                }
+                catch (HttpProtocolException e)
+                {
+                    await WriteRawErrorAsync(stream, 400, e.Message).ConfigureAwait(false);
+                    return;
+                }
+                if (head is null)
+                {
+                    return;
+                }
+                if (!await ServeRequestAsync(head, reader, stream, socket).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or HttpProtocolException)
+        {
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Serves one request; false when the connection must end after it.</summary>
+    private async Task<bool> ServeRequestAsync(HttpRequestHead head, HttpReader reader, Stream stream, Socket socket)
+    {
+        var path = head.Path;
+        var version = ApiVersion.Max;
+        var m = VersionPrefix().Match(path);
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        if (m.Success)
+        {
+            path = m.Groups[2].Value;
+            if (!ApiVersion.TryParse(m.Groups[1].Value, out version))
+            {
+                version = ApiVersion.Max;
+            }
+        }
+        var context = new ApiContext(head, reader, stream, socket, version, path, aborted);
+        try
+        {
+            if (version > ApiVersion.Max)
+            {
+                throw BerthException.Invalid($"client version {version} is too new. Maximum supported API version is {ApiVersion.Max}");
+            }
+            if (version < ApiVersion.Min)
+            {
+                // compat(docker): this one error is plain text.
+                await context.WriteBytesAsync(400, Encoding.UTF8.GetBytes($"client version {version} is too old. Minimum supported API version is {ApiVersion.Min}, please upgrade your client to a newer version\n"), "text/plain; charset=utf-8").ConfigureAwait(false);
+                return await DrainAsync(context).ConfigureAwait(false);
+            }
+            var handler = _router.Match(head.Method, path, context.RouteValues, out _);
+            if (handler is null)
+            {
+                throw BerthException.NotFound("page not found");
+            }
+            if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("Calling " + head.Method + " " + head.Target);
+            }
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (BerthException e) when (!context.ResponseStarted)
+        {
+            var status = StatusOf(e.Kind);
+            if (status >= 500)
+            {
+                Log.Error("Handler for " + head.Method + " " + path + " returned error: " + e.Message);
+            }
+            else if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("Handler for " + head.Method + " " + path + " returned error: " + e.Message);
+            }
+            if (status == 304)
+            {
+                await context.WriteEmptyAsync(304).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.WriteErrorAsync(status, e.Message).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException or FormatException or OverflowException or ArgumentException && !context.ResponseStarted)
+        {
+            Log.Error("Handler for " + head.Method + " " + path + " failed: " + e.Message);
+            await context.WriteErrorAsync(500, e.Message).ConfigureAwait(false);
+        }
+        return await DrainAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Consumes what is left of the request body, so the next request starts where it should.</summary>
+    private static async Task<bool> DrainAsync(ApiContext context)
+    {
+        if (context.CloseConnection || !context.Head.KeepAlive)
+        {
+            return false;
+        }
+        var buf = new byte[16 * 1024];
+        while (await context.Body.ReadAsync(buf).ConfigureAwait(false) > 0)
+        {
+        }
+        return true;
+    }
+
+    public static int StatusOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => 400,
+        ErrorKind.Unauthorized => 401,
+        ErrorKind.Forbidden => 403,
+        ErrorKind.NotFound => 404,
+        ErrorKind.AlreadyExists or ErrorKind.Conflict or ErrorKind.FailedPrecondition => 409,
+        ErrorKind.NotModified => 304,
+        ErrorKind.NotImplemented => 501,
+        ErrorKind.Unavailable => 503,
+        _ => 500,
+    };
+
+    private static async Task WriteRawErrorAsync(Stream stream, int status, string message)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, ApiJson.Default.String) + "}\n");
+        var head = $"HTTP/1.1 {status} {HttpResponseHead.ReasonPhrase(status)}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head)).ConfigureAwait(false);
+            await stream.WriteAsync(body).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var (socket, path) in _listeners)
+        {
+            socket.Dispose();
+            File.Delete(path);
+        }
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+    }
+}

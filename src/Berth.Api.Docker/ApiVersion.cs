@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace Berth.Api.Docker;
+
+/// <summary>An Engine API version, <c>major.minor</c>, compared numerically.</summary>
+public readonly record struct ApiVersion(int Major, int Minor) : IComparable<ApiVersion>
+{
+    /// <summary>What Berth speaks: the docker CLI negotiates down to it (the recorded traffic is at 1.41).</summary>
+    public static readonly ApiVersion Max = new(1, 41);
+
+    public static readonly ApiVersion Min = new(1, 24);
+
+    public static bool TryParse(string s, out ApiVersion version)
+    {
+        version = default;
+        var dot = s.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !int.TryParse(s[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var major) ||
+            !int.TryParse(s[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var minor))
+        {
+            return false;
+        }
+        version = new ApiVersion(major, minor);
+        return true;
+    }
+
+    public int CompareTo(ApiVersion other) => Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);
+
+    public static bool operator <(ApiVersion a, ApiVersion b) => a.CompareTo(b) < 0;
+    public static bool operator >(ApiVersion a, ApiVersion b) => a.CompareTo(b) > 0;
+    public static bool operator <=(ApiVersion a, ApiVersion b) => a.CompareTo(b) <= 0;
+    public static bool operator >=(ApiVersion a, ApiVersion b) => a.CompareTo(b) >= 0;
+
+    public override string ToString() => Major.ToString(CultureInfo.InvariantCulture) + "." + Minor.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,16 @@
+using Berth.Api.Docker.Routes;
+
+namespace Berth.Api.Docker;
+
+/// <summary>The Engine API's routes, wired to the engine's services.</summary>
+public static class DockerApi
+{
+    public static Router Build(EngineServices services)
+    {
+        var router = new Router();
+        SystemRoutes.Map(router, services);
+        ContainerRoutes.Map(router, services);
+        ImageRoutes.Map(router, services);
+        return router;
+    }
+}

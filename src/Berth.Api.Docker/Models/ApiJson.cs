@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Berth.Engine.Model;
+
+namespace Berth.Api.Docker.Models;
+
+[JsonSourceGenerationOptions(Converters = [typeof(DockerTimeConverter)], PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(JsonDocument))]
+[JsonSerializable(typeof(VersionResponse))]
+[JsonSerializable(typeof(InfoResponse))]
+[JsonSerializable(typeof(CreateResponse))]
+[JsonSerializable(typeof(WaitResponse))]
+[JsonSerializable(typeof(List<ContainerSummary>))]
+[JsonSerializable(typeof(ContainerInspect))]
+[JsonSerializable(typeof(List<ImageSummary>))]
+[JsonSerializable(typeof(ImageInspect))]
+[JsonSerializable(typeof(List<ImageHistoryItem>))]
+[JsonSerializable(typeof(List<ImageDeleteResponseItem>))]
+[JsonSerializable(typeof(ProgressMessage))]
+[JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(ContainerConfig))]
+[JsonSerializable(typeof(HostConfig))]
+[JsonSerializable(typeof(ContainerPruneResponse))]
+internal sealed partial class ApiJson : JsonSerializerContext;

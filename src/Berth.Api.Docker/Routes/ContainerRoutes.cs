@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Berth.Api.Docker.Models;
+using Berth.Common;
+using Berth.Engine;
+using Berth.Engine.Model;
+using Berth.Runtime.Logging;
+
+namespace Berth.Api.Docker.Routes;
+
+/// <summary>/containers/…: create, list, inspect, start, stop, restart, kill, wait, logs, attach, remove.</summary>
+internal static class ContainerRoutes
+{
+    public static void Map(Router router, EngineServices s)
+    {
+        router.Map("POST", "/containers/create", c => CreateAsync(c, s));
+        router.Map("GET", "/containers/json", c => c.WriteJsonAsync(200, List(c, s), ApiJson.Default.ListContainerSummary));
+        router.Map("POST", "/containers/prune", c => PruneAsync(c, s));
+        router.Map("GET", "/containers/{id}/json", c => c.WriteJsonAsync(200, Inspect(s, s.Containers.Get(c.Route("id")), c.Query.Bool("size")), ApiJson.Default.ContainerInspect));
+        router.Map("POST", "/containers/{id}/start", async c =>
+        {
+            await s.Containers.StartAsync(c.Route("id"), c.Aborted).ConfigureAwait(false);
+            await c.WriteEmptyAsync(204).ConfigureAwait(false);
+        });
+        router.Map("POST", "/containers/{id}/stop", async c =>
+        {
+            var stopped = await s.Containers.StopAsync(c.Route("id"), Int(c.Query["t"]), c.Query["signal"]).ConfigureAwait(false);
+            await c.WriteEmptyAsync(stopped ? 204 : 304).ConfigureAwait(false);
+        });
+        router.Map("POST", "/containers/{id}/restart", async c =>
+        {
+            await s.Containers.StopAsync(c.Route("id"), Int(c.Query["t"]), c.Query["signal"]).ConfigureAwait(false);
+            await s.Containers.StartAsync(c.Route("id")).ConfigureAwait(false);
+            await c.WriteEmptyAsync(204).ConfigureAwait(false);
+        });
+        router.Map("POST", "/containers/{id}/kill", async c =>
+        {
+            await s.Containers.KillAsync(c.Route("id"), c.Query["signal"], c.Aborted).ConfigureAwait(false);
+            await c.WriteEmptyAsync(204).ConfigureAwait(false);
+        });
+        router.Map("POST", "/containers/{id}/wait", c => WaitAsync(c, s));
+        router.Map("DELETE", "/containers/{id}", async c =>
+        {
+            await s.Containers.RemoveAsync(c.Route("id"), c.Query.Bool("force"), c.Query.Bool("v")).ConfigureAwait(false);
+            await c.WriteEmptyAsync(204).ConfigureAwait(false);
+        });
+        router.Map("GET", "/containers/{id}/logs", c => LogsAsync(c, s));
+        router.Map("POST", "/containers/{id}/attach", c => AttachAsync(c, s));
+    }
+
+    private static int? Int(string? v) =>
+        string.IsNullOrEmpty(v) ? null : int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : throw BerthException.Invalid($"invalid value for t: {v}");
+
+    private static async Task CreateAsync(ApiContext c, EngineServices s)
+    {
+        using var doc = await c.ReadJsonAsync(ApiJson.Default.JsonDocument).ConfigureAwait(false)
+            ?? throw BerthException.Invalid("config cannot be empty in order to create a container");
+        var config = doc.RootElement.Deserialize(ApiJson.Default.ContainerConfig) ?? new ContainerConfig();
+        var host = doc.RootElement.TryGetProperty("HostConfig", out var h) && h.ValueKind == JsonValueKind.Object
+            ? h.Deserialize(ApiJson.Default.HostConfig) ?? new HostConfig()
+            : new HostConfig();
+        if (string.IsNullOrEmpty(config.Image))
+        {
+            throw BerthException.Invalid("No image specified");
+        }
+        var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host)).ConfigureAwait(false);
+        await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
+    }
+
+    private static List<ContainerSummary> List(ApiContext c, EngineServices s)
+    {
+        var filters = Filters.Parse(c.Query["filters"], "id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "network", "health", "isolation", "is-task", "publish", "expose");
+        var all = c.Query.Bool("all");
+        var limit = Int(c.Query["limit"]) ?? -1;
+        var containers = s.Containers.List();
+        DateTimeOffset? before = filters.Get("before") is [var b, ..] ? s.Containers.Get(b).Created : null;
+        DateTimeOffset? since = filters.Get("since") is [var sn, ..] ? s.Containers.Get(sn).Created : null;
+        var ancestors = filters.Get("ancestor").Select(a => s.Images.TryResolve(a)?.Id ?? a).ToList();
+        var result = new List<ContainerSummary>();
+        foreach (var ct in containers)
+        {
+            var status = ct.State.Status;
+            if (!all && limit <= 0 && !ct.State.Running && !filters.Contains("status") && !filters.Contains("exited") && before is null && since is null)
+            {
+                continue;
+            }
+            if (!filters.MatchAny("id", x => ct.Id.StartsWith(x, StringComparison.Ordinal)) ||
+                !filters.MatchAny("name", x => System.Text.RegularExpressions.Regex.IsMatch(ct.Name, x) || ct.BareName.Contains(x, StringComparison.Ordinal)) ||
+                !filters.MatchLabels("label", ct.Config.Labels) ||
+                !filters.MatchExact("status", status) ||
+                !filters.MatchAny("exited", x => status == "exited" && ct.State.ExitCode.ToString(CultureInfo.InvariantCulture) == x) ||
+                ancestors.Count > 0 && !ancestors.Contains(ct.Image) && !ancestors.Contains(ct.Config.Image) ||
+                before is { } bt && ct.Created >= bt ||
+                since is { } st && ct.Created <= st)
+            {
+                continue;
+            }
+            if (filters.Get("status") is [..] statuses && statuses.Count > 0 && !statuses.Contains(status))
+            {
+                continue;
+            }
+            result.Add(Summary(s, ct, c.Query.Bool("size")));
+            if (limit > 0 && result.Count >= limit)
+            {
+                break;
+            }
+        }
+        return result;
+    }
+
+    private static ContainerSummary Summary(EngineServices s, Container ct, bool size)
+    {
+        var image = s.Images.TryResolve(ct.Config.Image)?.Id == ct.Image ? ct.Config.Image : ct.Image;
+        return new ContainerSummary
+        {
+            Id = ct.Id,
+            Names = [ct.Name],
+            Image = image,
+            ImageID = ct.Image,
+            Command = Command(ct),
+            Created = ct.Created.ToUnixTimeSeconds(),
+            Labels = ct.Config.Labels ?? [],
+            State = ct.State.Status,
+            Status = Status(ct),
+            HostConfig = new SummaryHostConfig { NetworkMode = ct.HostConfig.NetworkMode },
+            SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
+            SizeRootFs = size ? s.Images.Snapshotter.Usage(ct.Id) + (s.Images.TryResolve(ct.Image)?.Size ?? 0) : null,
+        };
+    }
+
+    /// <summary>compat(docker): the command as <c>docker ps</c> shows it, arguments with spaces in single quotes.</summary>
+    internal static string Command(Container ct) =>
+        ct.Args.Count == 0 ? ct.Path : ct.Path + " " + string.Join(' ', ct.Args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? "'" + a + "'" : a));
+
+    /// <summary>The human status Docker computes: <c>Up 3 seconds</c>, <c>Exited (3) 2 minutes ago</c>, <c>Created</c>.</summary>
+    internal static string Status(Container ct)
+    {
+        var state = ct.State;
+        var now = DateTimeOffset.UtcNow;
+        if (state.Running)
+        {
+            var up = "Up " + HumanUnits.Duration(now - state.StartedAt);
+            return state.Paused ? up + " (Paused)" : up;
+        }
+        if (state.Status == "removing")
+        {
+            return "Removal In Progress";
+        }
+        if (state.Dead)
+        {
+            return "Dead";
+        }
+        if (state.StartedAt == DateTimeOffset.MinValue || state.Status == "created")
+        {
+            return "Created";
+        }
+        if (state.FinishedAt == DateTimeOffset.MinValue)
+        {
+            return "";
+        }
+        return $"Exited ({state.ExitCode.ToString(CultureInfo.InvariantCulture)}) {HumanUnits.Duration(now - state.FinishedAt)} ago";
+    }
+
+    internal static ContainerInspect Inspect(EngineServices s, Container ct, bool size)
+    {
+        Dictionary<string, string>? graph = null;
+        try
+        {
+            var mount = s.Images.RootfsMounts(ct.Id).FirstOrDefault();
+            if (mount is not null)
+            {
+                graph = [];
+                foreach (var o in mount.Options)
+                {
+                    var eq = o.IndexOf('=', StringComparison.Ordinal);
+                    var key = eq < 0 ? "" : o[..eq] switch { "lowerdir" => "LowerDir", "upperdir" => "UpperDir", "workdir" => "WorkDir", _ => "" };
+                    if (key.Length > 0)
+                    {
+                        graph[key] = o[(eq + 1)..];
+                    }
+                }
+                if (mount.Type == "bind")
+                {
+                    graph["UpperDir"] = mount.Source;
+                }
+                graph["MergedDir"] = Path.Join(s.Options.ExecRoot, "containers", ct.Id, "rootfs");
+            }
+        }
+        catch (BerthException)
+        {
+        }
+        return new ContainerInspect
+        {
+            Id = ct.Id,
+            Created = ct.Created,
+            Path = ct.Path,
+            Args = ct.Args,
+            State = ct.State,
+            Image = ct.Image,
+            ResolvConfPath = ct.ResolvConfPath,
+            HostnamePath = ct.HostnamePath,
+            HostsPath = ct.HostsPath,
+            LogPath = ct.LogPath,
+            Name = ct.Name,
+            RestartCount = ct.RestartCount,
+            Driver = ct.Driver,
+            Platform = ct.Platform,
+            HostConfig = ct.HostConfig,
+            GraphDriver = new GraphDriverData { Name = ct.Driver, Data = graph },
+            SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
+            Config = ct.Config,
+            NetworkSettings = new NetworkSettings
+            {
+                SandboxKey = ct.State.Running && ct.State.Pid > 0 && ct.HostConfig.NetworkMode != "host" ? $"/proc/{ct.State.Pid}/ns/net" : "",
+            },
+        };
+    }
+
+    private static async Task WaitAsync(ApiContext c, EngineServices s)
+    {
+        var wait = s.Containers.WaitAsync(c.Route("id"), c.Query["condition"]);
+        await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
+        c.WatchForDisconnect();
+        ContainerExit exit;
+        try
+        {
+            exit = await wait.WaitAsync(c.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var response = new WaitResponse { StatusCode = exit.StatusCode, Error = exit.Error is null ? null : new WaitError { Message = exit.Error } };
+        await c.WriteChunkAsync((byte[])[.. JsonSerializer.SerializeToUtf8Bytes(response, ApiJson.Default.WaitResponse), (byte)'\n']).ConfigureAwait(false);
+        await c.EndStreamAsync().ConfigureAwait(false);
+    }
+
+    private static async Task LogsAsync(ApiContext c, EngineServices s)
+    {
+        var ct = s.Containers.Get(c.Route("id"));
+        var stdout = c.Query.Bool("stdout");
+        var stderr = c.Query.Bool("stderr");
+        if (!stdout && !stderr)
+        {
+            throw BerthException.Invalid("Bad parameters: you must choose at least one stream");
+        }
+        var tailText = c.Query["tail"];
+        int? tail = string.IsNullOrEmpty(tailText) || tailText == "all" ? null
+            : int.TryParse(tailText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var t) && t >= 0 ? t : null;
+        var options = new LogOptions(stdout, stderr, SystemRoutes.ParseUnix(c.Query["since"]) is { } since && since > DateTimeOffset.UnixEpoch ? since : null,
+            SystemRoutes.ParseUnix(c.Query["until"]) is { } until && until > DateTimeOffset.UnixEpoch ? until : null, tail, c.Query.Bool("follow"));
+        var timestamps = c.Query.Bool("timestamps");
+        var details = c.Query.Bool("details");
+        await c.StartStreamAsync(200, c.Version >= new ApiVersion(1, 42) ? (ct.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream") : null).ConfigureAwait(false);
+        if (options.Follow)
+        {
+            c.WatchForDisconnect();
+        }
+        try
+        {
+            await foreach (var e in s.Containers.ReadLogsAsync(ct.Id, options, c.Aborted).ConfigureAwait(false))
+            {
+                var payload = e.Line;
+                if (timestamps || details)
+                {
+                    var prefix = (timestamps ? JsonFileLog.FormatTime(e.Time) + " " : "") + (details ? " " : "");
+                    payload = (byte[])[.. Encoding.UTF8.GetBytes(prefix), .. e.Line.Span];
+                }
+                var frame = ct.Config.Tty ? payload.ToArray() : Framing.Frame(e.Stream == LogStream.Stderr ? Framing.Stderr : Framing.Stdout, payload.Span);
+                await c.WriteChunkAsync(frame, flush: options.Follow).ConfigureAwait(false);
+            }
+            await c.EndStreamAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task AttachAsync(ApiContext c, EngineServices s)
+    {
+        var ct = s.Containers.Get(c.Route("id"));
+        if (ct.State.Status is "exited" or "dead" && !c.Query.Bool("logs"))
+        {
+            throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
+        }
+        var wantStdin = c.Query.Bool("stdin") && ct.Config.OpenStdin;
+        var wantStdout = c.Query.Bool("stdout");
+        var wantStderr = c.Query.Bool("stderr");
+        var streams = s.Containers.Streams(ct.Id);
+        var output = streams.Subscribe(out var subscription);
+        using (subscription)
+        {
+            var (input, connection, socket) = await c.HijackAsync().ConfigureAwait(false);
+            s.Containers.PublishAttach(ct.Id);
+            if (c.Query.Bool("logs"))
+            {
+                await foreach (var e in s.Containers.ReadLogsAsync(ct.Id, new LogOptions(wantStdout, wantStderr, null, null, null, false)).ConfigureAwait(false))
+                {
+                    await connection.WriteAsync(ct.Config.Tty ? e.Line.ToArray() : Framing.Frame(e.Stream == LogStream.Stderr ? Framing.Stderr : Framing.Stdout, e.Line.Span)).ConfigureAwait(false);
+                }
+                await connection.FlushAsync().ConfigureAwait(false);
+            }
+            if (!c.Query.Bool("stream"))
+            {
+                return;
+            }
+            using var done = new CancellationTokenSource();
+            var stdinTask = wantStdin ? PumpStdinAsync(input, streams, ct.Config.StdinOnce, done) : Task.CompletedTask;
+            try
+            {
+                await foreach (var chunk in output.ReadAllAsync(done.Token).ConfigureAwait(false))
+                {
+                    if (chunk.Stream == LogStream.Stdout ? !wantStdout : !wantStderr)
+                    {
+                        continue;
+                    }
+                    var bytes = ct.Config.Tty ? chunk.Data.ToArray() : Framing.Frame(chunk.Stream == LogStream.Stderr ? Framing.Stderr : Framing.Stdout, chunk.Data.Span);
+                    await connection.WriteAsync(bytes).ConfigureAwait(false);
+                    await connection.FlushAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+            }
+            await done.CancelAsync().ConfigureAwait(false);
+            socket?.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            await stdinTask.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Client bytes go to the container's stdin; the client's end of input closes it when the container
+    /// was made with StdinOnce (<c>docker run -i</c>), and ends this attach otherwise, as dockerd does.</summary>
+    private static async Task PumpStdinAsync(Http.HttpReader input, ContainerStreams streams, bool stdinOnce, CancellationTokenSource done)
+    {
+        var buf = new byte[32 * 1024];
+        try
+        {
+            int n;
+            while ((n = await input.ReadAsync(buf, done.Token).ConfigureAwait(false)) > 0)
+            {
+                await streams.WriteStdinAsync(buf.AsMemory(0, n).ToArray()).ConfigureAwait(false);
+            }
+            if (stdinOnce)
+            {
+                await streams.CloseStdinAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await done.CancelAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task PruneAsync(ApiContext c, EngineServices s)
+    {
+        var filters = Filters.Parse(c.Query["filters"], "label", "label!", "until");
+        var until = filters.Get("until") is [var u, ..] ? SystemRoutes.ParseUnix(u) : null;
+        var deleted = new List<string>();
+        foreach (var ct in s.Containers.List())
+        {
+            if (ct.State.Running || !filters.MatchLabels("label", ct.Config.Labels) || until is { } t && ct.Created >= t)
+            {
+                continue;
+            }
+            await s.Containers.RemoveAsync(ct.Id, force: false, removeVolumes: false).ConfigureAwait(false);
+            deleted.Add(ct.Id);
+        }
+        await c.WriteJsonAsync(200, new ContainerPruneResponse { ContainersDeleted = deleted.Count > 0 ? deleted : null }, ApiJson.Default.ContainerPruneResponse).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Api.Docker.Models;
+using Berth.Common;
+using Berth.Engine.Model;
+using Berth.Images;
+using Berth.Oci;
+
+namespace Berth.Api.Docker.Routes;
+
+/// <summary>/images/…: list, inspect, history, tag, remove, import, save, load.</summary>
+internal static class ImageRoutes
+{
+    public static void Map(Router router, EngineServices s)
+    {
+        router.Map("GET", "/images/json", c => c.WriteJsonAsync(200, List(c, s), ApiJson.Default.ListImageSummary));
+        router.Map("POST", "/images/create", c => CreateAsync(c, s));
+        router.Map("GET", "/images/get", c => SaveAsync(c, s, c.Query.All("names")));
+        router.Map("POST", "/images/load", c => LoadAsync(c, s));
+        router.Map("GET", "/images/{name*}/json", c => c.WriteJsonAsync(200, Inspect(s, c.Route("name")), ApiJson.Default.ImageInspect));
+        router.Map("GET", "/images/{name*}/history", c => c.WriteJsonAsync(200, History(s, c.Route("name")), ApiJson.Default.ListImageHistoryItem));
+        router.Map("GET", "/images/{name*}/get", c => SaveAsync(c, s, [c.Route("name")]));
+        router.Map("POST", "/images/{name*}/tag", async c =>
+        {
+            var repo = c.Query["repo"] ?? throw BerthException.Invalid("repository name must have at least one component");
+            var tag = c.Query["tag"];
+            s.Images.Tag(c.Route("name"), string.IsNullOrEmpty(tag) ? repo : repo + ":" + tag);
+            await c.WriteEmptyAsync(201).ConfigureAwait(false);
+        });
+        router.Map("DELETE", "/images/{name*}", async c =>
+        {
+            var items = await Task.Run(() => s.Images.Delete(c.Route("name"), c.Query.Bool("force"), !c.Query.Bool("noprune"), s.Containers.UserOfImage)).ConfigureAwait(false);
+            await c.WriteJsonAsync(200, items.Select(i => new ImageDeleteResponseItem { Untagged = i.Untagged, Deleted = i.Deleted }).ToList(), ApiJson.Default.ListImageDeleteResponseItem).ConfigureAwait(false);
+        });
+    }
+
+    private static List<ImageSummary> List(ApiContext c, EngineServices s)
+    {
+        var filters = Filters.Parse(c.Query["filters"], "dangling", "label", "before", "since", "reference", "until");
+        var dangling = filters.Contains("dangling") ? filters.GetBool("dangling", false) : (bool?)null;
+        var before = filters.Get("before") is [var b, ..] ? s.Images.Resolve(b).Created : (DateTimeOffset?)null;
+        var since = filters.Get("since") is [var sn, ..] ? s.Images.Resolve(sn).Created : (DateTimeOffset?)null;
+        var result = new List<ImageSummary>();
+        foreach (var image in s.Images.List().OrderByDescending(i => i.Created))
+        {
+            var tags = s.Images.TagsOf(image.Id);
+            if (dangling is { } d && d != (tags.Count == 0) ||
+                before is { } bt && image.Created >= bt ||
+                since is { } st && image.Created <= st)
+            {
+                continue;
+            }
+            var config = s.Images.Config(image);
+            if (!filters.MatchLabels("label", config.Config?.Labels))
+            {
+                continue;
+            }
+            var references = filters.Get("reference");
+            if (references.Count > 0)
+            {
+                tags = tags.Where(t => references.Any(r => MatchReference(r, t))).ToList();
+                if (tags.Count == 0)
+                {
+                    continue;
+                }
+            }
+            result.Add(new ImageSummary
+            {
+                Id = image.Id,
+                Created = image.Created.ToUnixTimeSeconds(),
+                Labels = config.Config?.Labels,
+                ParentId = image.Parent,
+                // compat(docker): API 1.41 lists an untagged image as <none>:<none>.
+                RepoTags = tags.Count > 0 ? [.. tags] : ["<none>:<none>"],
+                RepoDigests = image.RepoDigests.Count > 0 ? image.RepoDigests : tags.Count > 0 ? [] : ["<none>@<none>"],
+                Size = image.Size,
+                VirtualSize = image.Size,
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Docker's reference filter: a glob over the familiar name, with or without the tag.</summary>
+    private static bool MatchReference(string pattern, string familiarTag)
+    {
+        var colon = familiarTag.LastIndexOf(':');
+        var repo = colon > 0 ? familiarTag[..colon] : familiarTag;
+        return Glob.Match(pattern, familiarTag) || Glob.Match(pattern, repo);
+    }
+
+    private static ImageInspect Inspect(EngineServices s, string name)
+    {
+        var image = s.Images.TryResolve(name) ?? throw BerthException.NotFound($"no such image: {name}: No such image: {name}");
+        var config = s.Images.Config(image);
+        var runtime = ToContainerConfig(config.Config);
+        var chains = ChainId.Of(image.DiffIds);
+        Dictionary<string, string>? graph = null;
+        if (chains.Count > 0 && s.Images.Snapshotter.Stat(chains[^1]) is not null)
+        {
+            graph = new Dictionary<string, string> { ["UpperDir"] = s.Images.Snapshotter.LayerDirectory(chains[^1]) };
+            if (chains.Count > 1)
+            {
+                graph["LowerDir"] = string.Join(':', chains.Take(chains.Count - 1).Reverse().Select(s.Images.Snapshotter.LayerDirectory));
+            }
+        }
+        return new ImageInspect
+        {
+            Id = image.Id,
+            RepoTags = [.. s.Images.TagsOf(image.Id)],
+            RepoDigests = image.RepoDigests,
+            Parent = image.Parent,
+            Comment = config.Comment ?? config.History?.LastOrDefault()?.Comment ?? "",
+            Created = DockerTimeConverter.Format(image.Created),
+            ContainerConfig = new ContainerConfig(),
+            DockerVersion = config.DockerVersion ?? "",
+            Author = config.Author ?? "",
+            Config = runtime,
+            Architecture = config.Architecture,
+            Variant = config.Variant,
+            Os = config.Os,
+            Size = image.Size,
+            VirtualSize = image.Size,
+            GraphDriver = new GraphDriverData { Name = s.Images.Snapshotter.Name, Data = graph },
+            RootFS = new ImageRootFs { Layers = [.. image.DiffIds] },
+            Metadata = new ImageMetadata { LastTagTime = image.LastTagTime is { } t ? DockerTimeConverter.Format(t) : "0001-01-01T00:00:00Z" },
+        };
+    }
+
+    private static ContainerConfig ToContainerConfig(ImageRuntimeConfig? c) => new()
+    {
+        User = c?.User ?? "",
+        ExposedPorts = c?.ExposedPorts,
+        Env = c?.Env,
+        Cmd = c?.Cmd,
+        Healthcheck = c?.Healthcheck,
+        Volumes = c?.Volumes,
+        WorkingDir = c?.WorkingDir ?? "",
+        Entrypoint = c?.Entrypoint,
+        OnBuild = c?.OnBuild,
+        Labels = c?.Labels,
+        StopSignal = c?.StopSignal,
+        Shell = c?.Shell,
+    };
+
+    private static List<ImageHistoryItem> History(EngineServices s, string name)
+    {
+        var image = s.Images.Resolve(name);
+        var config = s.Images.Config(image);
+        var chains = ChainId.Of(image.DiffIds);
+        var history = config.History ?? [];
+        var items = new List<ImageHistoryItem>();
+        var layer = 0;
+        foreach (var h in history)
+        {
+            long size = 0;
+            if (h.EmptyLayer != true && layer < chains.Count)
+            {
+                size = s.Images.Snapshotter.Stat(chains[layer]) is null ? 0 : s.Images.Snapshotter.Usage(chains[layer]);
+                layer++;
+            }
+            items.Add(new ImageHistoryItem
+            {
+                Comment = h.Comment ?? "",
+                Created = ImageServiceTime(h.Created),
+                CreatedBy = h.CreatedBy ?? "",
+                Id = "<missing>",
+                Size = size,
+            });
+        }
+        if (items.Count == 0)
+        {
+            items.Add(new ImageHistoryItem { Created = image.Created.ToUnixTimeSeconds(), Size = image.Size });
+        }
+        items.Reverse();
+        items[0].Id = image.Id;
+        items[0].Tags = [.. s.Images.TagsOf(image.Id)];
+        return items;
+    }
+
+    private static long ImageServiceTime(string? s) =>
+        s is not null && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.ToUnixTimeSeconds() : 0;
+
+    /// <summary><c>POST /images/create</c>: with <c>fromSrc=-</c> an import of the body; <c>fromImage</c> is a pull.</summary>
+    private static async Task CreateAsync(ApiContext c, EngineServices s)
+    {
+        var fromSrc = c.Query["fromSrc"];
+        if (fromSrc is null)
+        {
+            var from = c.Query["fromImage"] ?? throw BerthException.Invalid("fromImage or fromSrc is required");
+            var reference = Reference.TryParse(from, out var r, out var error) && r is not null ? r : throw BerthException.Invalid(error!);
+            var tag = c.Query["tag"];
+            throw BerthException.NotFound($"pull access to {(string.IsNullOrEmpty(tag) ? reference.Familiar : reference.WithTag(tag).Familiar)} failed: this berthd has no registry client yet, so images can only be imported or loaded");
+        }
+        if (fromSrc != "-")
+        {
+            throw BerthException.Invalid("importing from a URL is not supported; pipe the tarball instead (fromSrc=-)");
+        }
+        var repo = c.Query["repo"];
+        var tagQuery = c.Query["tag"];
+        if (!string.IsNullOrEmpty(repo) && !string.IsNullOrEmpty(tagQuery))
+        {
+            repo += ":" + tagQuery;
+        }
+        if (!string.IsNullOrEmpty(repo))
+        {
+            Reference.ParseNormalizedTagged(repo); // invalid names fail before the upload is read
+        }
+        var changes = c.Query.All("changes").SelectMany(ch => ch.Split('\n')).ToList();
+        var image = await Task.Run(() => s.Images.Import(c.Body, string.IsNullOrEmpty(repo) ? null : repo, c.Query["message"], changes)).ConfigureAwait(false);
+        await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
+        await WriteProgressAsync(c, new ProgressMessage { Status = image.Id }).ConfigureAwait(false);
+        await c.EndStreamAsync().ConfigureAwait(false);
+    }
+
+    private static async Task SaveAsync(ApiContext c, EngineServices s, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            throw BerthException.Invalid("no image names given");
+        }
+        foreach (var n in names)
+        {
+            s.Images.Resolve(n);
+        }
+        await c.StartStreamAsync(200, "application/x-tar").ConfigureAwait(false);
+        await Task.Run(() => s.Images.Save(names, c.ResponseBody)).ConfigureAwait(false);
+        await c.EndStreamAsync().ConfigureAwait(false);
+    }
+
+    private static async Task LoadAsync(ApiContext c, EngineServices s)
+    {
+        var lines = await Task.Run(() => s.Images.Load(c.Body)).ConfigureAwait(false);
+        await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
+        foreach (var line in lines)
+        {
+            await WriteProgressAsync(c, new ProgressMessage { Stream = line + "\n" }).ConfigureAwait(false);
+        }
+        await c.EndStreamAsync().ConfigureAwait(false);
+    }
+
+    private static Task WriteProgressAsync(ApiContext c, ProgressMessage m) =>
+        c.WriteChunkAsync((byte[])[.. JsonSerializer.SerializeToUtf8Bytes(m, ApiJson.Default.ProgressMessage), (byte)'\n']);
+}

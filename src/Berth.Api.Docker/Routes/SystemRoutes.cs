@@ -1,0 +1,235 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Berth.Api.Docker.Models;
+using Berth.Common;
+using Berth.Engine;
+using Berth.Images;
+
+namespace Berth.Api.Docker.Routes;
+
+/// <summary>/_ping, /version, /info, /events.</summary>
+internal static class SystemRoutes
+{
+    public static void Map(Router router, EngineServices s)
+    {
+        router.Map("GET", "/_ping", Ping);
+        router.Map("HEAD", "/_ping", Ping);
+        router.Map("GET", "/version", c => c.WriteJsonAsync(200, Version(s), ApiJson.Default.VersionResponse));
+        router.Map("GET", "/info", c => c.WriteJsonAsync(200, Info(s), ApiJson.Default.InfoResponse));
+        router.Map("GET", "/events", c => EventsAsync(c, s));
+    }
+
+    private static async Task Ping(ApiContext c)
+    {
+        var headers = new Http.HttpHeaders();
+        headers.Add("Cache-Control", "no-cache, no-store, must-revalidate");
+        headers.Add("Pragma", "no-cache");
+        var body = c.Head.Method == "HEAD" ? [] : "OK"u8.ToArray();
+        await c.WriteHeadAsync(200, headers, body.Length, "text/plain; charset=utf-8").ConfigureAwait(false);
+        if (body.Length > 0)
+        {
+            await c.WriteRawAsync(body).ConfigureAwait(false);
+        }
+    }
+
+    private static VersionResponse Version(EngineServices s)
+    {
+        var details = new Dictionary<string, string>
+        {
+            ["ApiVersion"] = ApiVersion.Max.ToString(),
+            ["Arch"] = ImageService.Architecture,
+            ["BuildTime"] = BuildTime,
+            ["Experimental"] = "false",
+            ["GitCommit"] = BerthVersion.GitCommit,
+            ["GoVersion"] = ".NET " + Environment.Version,
+            ["KernelVersion"] = HostFacts.KernelVersion,
+            ["MinAPIVersion"] = ApiVersion.Min.ToString(),
+            ["Os"] = "linux",
+        };
+        var components = new List<ComponentVersion>
+        {
+            new() { Name = "Engine", Version = BerthVersion.Version, Details = details },
+            new() { Name = "berth-runtime", Version = BerthVersion.Version, Details = new() { ["GitCommit"] = BerthVersion.GitCommit } },
+        };
+        foreach (var (name, path) in s.Options.Runtimes)
+        {
+            components.Add(new ComponentVersion { Name = name, Version = "", Details = new() { ["Path"] = path } });
+        }
+        return new VersionResponse
+        {
+            Platform = new PlatformInfo { Name = "Berth Engine" },
+            Components = components,
+            Version = BerthVersion.Version,
+            ApiVersion = ApiVersion.Max.ToString(),
+            MinAPIVersion = ApiVersion.Min.ToString(),
+            GitCommit = BerthVersion.GitCommit,
+            GoVersion = details["GoVersion"],
+            Arch = ImageService.Architecture,
+            KernelVersion = details["KernelVersion"],
+            BuildTime = BuildTime,
+        };
+    }
+
+    private static string BuildTime => File.GetLastWriteTimeUtc(Environment.ProcessPath ?? "/").ToString("yyyy-MM-dd'T'HH:mm:ss'.000000000+00:00'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static InfoResponse Info(EngineServices s)
+    {
+        var containers = s.Containers.List();
+        var driver = s.Images.Snapshotter.Name;
+        var runtimes = new Dictionary<string, RuntimeInfo> { ["berth"] = new RuntimeInfo { Path = s.Options.RuntimeBinary } };
+        foreach (var (name, path) in s.Options.Runtimes)
+        {
+            runtimes[name] = new RuntimeInfo { Path = path };
+        }
+        var cgroupVersion = s.Containers.Cgroups.Version;
+        return new InfoResponse
+        {
+            ID = s.DaemonId,
+            Containers = containers.Count,
+            ContainersRunning = containers.Count(c => c.State.Running && !c.State.Paused),
+            ContainersPaused = containers.Count(c => c.State.Paused),
+            ContainersStopped = containers.Count(c => !c.State.Running),
+            Images = s.Images.Count,
+            Driver = driver,
+            DriverStatus = driver == "overlay2"
+                ? [["Backing Filesystem", BackingFilesystem(s.Options.DataRoot)], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", "false"]]
+                : [],
+            IPv4Forwarding = HostFacts.IPv4Forwarding,
+            Debug = s.Debug,
+            NFd = HostFacts.OpenFiles,
+            NGoroutines = Directory.GetDirectories("/proc/self/task").Length,
+            SystemTime = DateTimeOffset.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffffzzz", System.Globalization.CultureInfo.InvariantCulture),
+            CgroupVersion = cgroupVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            SwapLimit = cgroupVersion == 2 || File.Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
+            NEventsListener = s.Containers.Events.Listeners,
+            KernelVersion = HostFacts.KernelVersion,
+            OperatingSystem = HostFacts.OperatingSystem,
+            OSVersion = HostFacts.OsVersion,
+            Architecture = RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 ? "x86_64" : RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
+            NCPU = Environment.ProcessorCount,
+            MemTotal = HostFacts.MemTotal,
+            DockerRootDir = s.Options.DataRoot,
+            Name = HostFacts.Hostname,
+            ServerVersion = BerthVersion.Version,
+            Runtimes = runtimes,
+            DefaultRuntime = s.Options.DefaultRuntime,
+            InitBinary = "",
+            RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
+            SecurityOptions = cgroupVersion == 2 ? ["name=cgroupns"] : [],
+            Warnings = null,
+        };
+    }
+
+    private static string BackingFilesystem(string path)
+    {
+        var best = "";
+        var fs = "";
+        foreach (var m in Berth.Linux.Mounts.Read())
+        {
+            if (path.StartsWith(m.MountPoint, StringComparison.Ordinal) && m.MountPoint.Length >= best.Length)
+            {
+                best = m.MountPoint;
+                fs = m.FsType;
+            }
+        }
+        return fs switch
+        {
+            "ext4" or "ext3" or "ext2" => "extfs",
+            _ => fs,
+        };
+    }
+
+    private static async Task EventsAsync(ApiContext c, EngineServices s)
+    {
+        var filters = Filters.Parse(c.Query["filters"], "type", "container", "image", "event", "label", "scope", "network", "volume", "daemon", "plugin", "node", "service", "secret", "config");
+        var since = ParseUnix(c.Query["since"]);
+        var until = ParseUnix(c.Query["until"]);
+        var (past, live, subscription) = s.Containers.Events.Subscribe(since);
+        using (subscription)
+        {
+            await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
+            c.WatchForDisconnect();
+            foreach (var e in past)
+            {
+                if (until is { } u && e.Time > u)
+                {
+                    break;
+                }
+                if (Matches(e, filters))
+                {
+                    await WriteEventAsync(c, e).ConfigureAwait(false);
+                }
+            }
+            if (until is { } end && end <= DateTimeOffset.UtcNow)
+            {
+                await c.EndStreamAsync().ConfigureAwait(false);
+                return;
+            }
+            using var timeout = until is { } stop ? new CancellationTokenSource(stop - DateTimeOffset.UtcNow) : new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(c.Aborted, timeout.Token);
+            try
+            {
+                await foreach (var e in live.ReadAllAsync(linked.Token).ConfigureAwait(false))
+                {
+                    if (Matches(e, filters))
+                    {
+                        await WriteEventAsync(c, e).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !c.Aborted.IsCancellationRequested)
+            {
+            }
+            if (!c.Aborted.IsCancellationRequested)
+            {
+                await c.EndStreamAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool Matches(EngineEvent e, Filters f) =>
+        f.MatchExact("type", e.Type) &&
+        f.MatchAny("event", a => a == e.Action) &&
+        f.MatchAny("container", x => e.Type == "container" && (e.ActorId.StartsWith(x, StringComparison.Ordinal) || e.Attributes.GetValueOrDefault("name") == x)) &&
+        f.MatchAny("image", x => e.Attributes.GetValueOrDefault("image") == x || e.From == x) &&
+        f.MatchLabels("label", e.Attributes);
+
+    private static Task WriteEventAsync(ApiContext c, EngineEvent e)
+    {
+        var unixNano = (e.Time - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var message = new EventMessage
+        {
+            Type = e.Type,
+            Action = e.Action,
+            Actor = new EventActor { ID = e.ActorId, Attributes = new Dictionary<string, string>(e.Attributes) },
+            Time = unixNano / 1_000_000_000,
+            TimeNano = unixNano,
+        };
+        if (e.Type == "container")
+        {
+            // compat(docker): container events keep the pre-1.22 fields.
+            message.Status = e.Action;
+            message.Id = e.ActorId;
+            message.From = e.From;
+        }
+        return c.WriteChunkAsync((byte[])[.. JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Default.EventMessage), (byte)'\n']);
+    }
+
+    internal static DateTimeOffset? ParseUnix(string? s)
+    {
+        if (string.IsNullOrEmpty(s))
+        {
+            return null;
+        }
+        if (double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+        }
+        if (DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
+        {
+            return t;
+        }
+        throw BerthException.Invalid($"invalid time value: {s}");
+    }
+}

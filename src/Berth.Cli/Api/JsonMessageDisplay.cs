@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Berth.Cli.Api;
+
+/// <summary>
+/// Prints a JSON-lines progress stream (pull, import, load) as moby's <c>jsonmessage</c> does for a non-terminal:
+/// <c>id: status</c> lines, <c>stream</c> text verbatim, progress bars left out. An <c>errorDetail</c> ends it with an error.
+/// </summary>
+internal static class JsonMessageDisplay
+{
+    public static void Display(Stream body, Stream output)
+    {
+        var reader = new StreamReader(body, Encoding.UTF8);
+        var pending = new StringBuilder();
+        var buf = new char[8192];
+        int n;
+        while ((n = reader.Read(buf, 0, buf.Length)) > 0)
+        {
+            pending.Append(buf, 0, n);
+            DrainMessages(pending, output);
+        }
+        DrainMessages(pending, output, final: true);
+    }
+
+    /// <summary>Decodes whole JSON values from <paramref name="pending"/> (concatenated or line-separated).</summary>
+    private static void DrainMessages(StringBuilder pending, Stream output, bool final = false)
+    {
+        var text = pending.ToString();
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var consumed = 0;
+        while (true)
+        {
+            var span = bytes.AsSpan(consumed);
+            var skip = 0;
+            while (skip < span.Length && span[skip] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+            {
+                skip++;
+            }
+            if (skip == span.Length)
+            {
+                consumed = bytes.Length;
+                break;
+            }
+            var reader = new Utf8JsonReader(span[skip..], isFinalBlock: final, state: default);
+            try
+            {
+                if (!JsonDocument.TryParseValue(ref reader, out var doc))
+                {
+                    break;
+                }
+                using (doc)
+                {
+                    Show(doc.RootElement, output);
+                }
+                consumed += skip + (int)reader.BytesConsumed;
+            }
+            catch (JsonException)
+            {
+                if (final)
+                {
+                    throw new StatusException("unexpected EOF", 1);
+                }
+                break;
+            }
+        }
+        pending.Clear();
+        pending.Append(Encoding.UTF8.GetString(bytes, consumed, bytes.Length - consumed));
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static void Show(JsonElement m, Stream output)
+    {
+        if (m.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        if (m.TryGetProperty("errorDetail", out var detail) && detail.ValueKind == JsonValueKind.Object)
+        {
+            throw new StatusException(Str(detail, "message") ?? Str(m, "error") ?? "", 1);
+        }
+        if (Str(m, "error") is { Length: > 0 } err)
+        {
+            throw new StatusException(err, 1);
+        }
+        if (m.TryGetProperty("aux", out var aux) && aux.ValueKind != JsonValueKind.Null)
+        {
+            return;
+        }
+        // Progress bars are for terminals only.
+        if (m.TryGetProperty("progressDetail", out var pd) && pd.ValueKind == JsonValueKind.Object &&
+            ((pd.TryGetProperty("current", out var cur) && cur.ValueKind == JsonValueKind.Number && cur.GetInt64() > 0) ||
+             (pd.TryGetProperty("total", out var tot) && tot.ValueKind == JsonValueKind.Number && tot.GetInt64() > 0)))
+        {
+            return;
+        }
+        var sb = new StringBuilder();
+        if (m.TryGetProperty("timeNano", out var tn) && tn.ValueKind == JsonValueKind.Number && tn.GetInt64() != 0)
+        {
+            sb.Append(FormatTime(tn.GetInt64())).Append(' ');
+        }
+        else if (m.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.Number && t.GetInt64() != 0)
+        {
+            sb.Append(FormatTime(t.GetInt64() * 1_000_000_000)).Append(' ');
+        }
+        if (Str(m, "id") is { Length: > 0 } id)
+        {
+            sb.Append(id).Append(": ");
+        }
+        if (Str(m, "from") is { Length: > 0 } from)
+        {
+            sb.Append("(from ").Append(from).Append(") ");
+        }
+        var stream = Str(m, "stream");
+        var progress = Str(m, "progress");
+        if (!string.IsNullOrEmpty(progress))
+        {
+            sb.Append(Str(m, "status")).Append(' ').Append(progress);
+        }
+        else if (!string.IsNullOrEmpty(stream))
+        {
+            sb.Append(stream);
+        }
+        else
+        {
+            sb.Append(Str(m, "status")).Append('\n');
+        }
+        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        output.Write(bytes);
+        output.Flush();
+    }
+
+    private static string FormatTime(long unixNano)
+    {
+        var t = DateTimeOffset.FromUnixTimeMilliseconds(unixNano / 1_000_000).ToLocalTime();
+        var frac = (unixNano % 1_000_000_000).ToString("000000000", CultureInfo.InvariantCulture);
+        return t.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "." + frac + t.ToString("zzz", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,9 @@
+namespace Berth.Cli.Commands;
+
+/// <summary>Which objects an inspect command looks for.</summary>
+internal enum InspectKind
+{
+    Any,
+    Container,
+    Image,
+}

@@ -1,0 +1,204 @@
+using System.Text;
+using Berth.Cli.Commands;
+using Berth.Cli.Flags;
+
+namespace Berth.Cli;
+
+/// <summary>
+/// Reads the global flags (<c>-H</c>, <c>-v</c>), finds the command (plus docker's <c>container</c>/<c>image</c>
+/// management aliases), parses its flags and runs it.
+/// </summary>
+internal static class Dispatcher
+{
+    public const string DefaultHost = "unix:///run/berth/berth.sock";
+
+    private static Command? TopLevel(string name) => name switch
+    {
+        "version" => new VersionCommand(),
+        "info" => new InfoCommand(),
+        "run" => new RunCommand(),
+        "create" => new CreateCommand(),
+        "start" => new StartCommand(),
+        "ps" => new PsCommand("ps"),
+        "logs" => new LogsCommand(),
+        "inspect" => new InspectCommand(InspectKind.Any),
+        "wait" => new WaitCommand(),
+        "stop" => new StopCommand(),
+        "kill" => new KillCommand(),
+        "rm" => new RmCommand(),
+        "images" => new ImagesCommand("images"),
+        "import" => new ImportCommand(),
+        "save" => new SaveCommand(),
+        "load" => new LoadCommand(),
+        "tag" => new TagCommand(),
+        "rmi" => new RmiCommand("rmi"),
+        _ => null,
+    };
+
+    private static Command? ContainerSub(string name) => name switch
+    {
+        "ls" or "ps" or "list" => new PsCommand("ls"),
+        "run" => new RunCommand(),
+        "create" => new CreateCommand(),
+        "start" => new StartCommand(),
+        "stop" => new StopCommand(),
+        "kill" => new KillCommand(),
+        "rm" or "remove" => new RmCommand(),
+        "inspect" => new InspectCommand(InspectKind.Container),
+        "logs" => new LogsCommand(),
+        "wait" => new WaitCommand(),
+        _ => null,
+    };
+
+    private static Command? ImageSub(string name) => name switch
+    {
+        "ls" or "list" => new ImagesCommand("ls"),
+        "rm" or "remove" or "rmi" => new RmiCommand("rm"),
+        "tag" => new TagCommand(),
+        "save" => new SaveCommand(),
+        "load" => new LoadCommand(),
+        "import" => new ImportCommand(),
+        "inspect" => new InspectCommand(InspectKind.Image),
+        _ => null,
+    };
+
+    public static int Run(IReadOnlyList<string> args, ConsoleStreams io, Func<string, string?> getEnv)
+    {
+        var global = new FlagSet(interspersed: false);
+        global.List("host", 'H', "Daemon socket to connect to");
+        global.Bool("version", 'v', "Print version information and quit");
+        global.Bool("debug", 'D', "Enable debug mode");
+        global.String("log-level", 'l', "Set the logging level (\"debug\", \"info\", \"warn\", \"error\", \"fatal\")", null, "info");
+        global.String("config", '\0', "Location of client config files");
+        global.String("context", 'c', "Name of the context to use to connect to the daemon");
+        List<string> rest;
+        try
+        {
+            rest = global.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            throw new StatusException($"{e.Message}\n\nUsage:  berth [OPTIONS] COMMAND\n\nRun 'berth --help' for more information", 125);
+        }
+        if (global.GetBool("version"))
+        {
+            io.WriteLine("Berth version " + BerthInfo.Version);
+            return 0;
+        }
+        if (rest.Count == 0 || global.HelpRequested || rest[0] == "help")
+        {
+            io.Write(TopHelp(global));
+            return 0;
+        }
+        var host = global.GetList("host") is { Count: > 0 } hosts ? hosts[^1] : getEnv("DOCKER_HOST") is { Length: > 0 } env ? env : DefaultHost;
+        if (!host.StartsWith("unix://", StringComparison.Ordinal) || host.Length <= "unix://".Length)
+        {
+            throw new StatusException($"berth: unsupported daemon address {host}: only unix:// sockets are supported", 1);
+        }
+
+        var name = rest[0];
+        var path = "berth " + name;
+        var cmdArgs = rest.Skip(1).ToList();
+        Command? command;
+        if (name is "container" or "image")
+        {
+            if (cmdArgs.Count == 0 || cmdArgs[0] is "--help" or "-h")
+            {
+                io.Write(ManagementHelp(name));
+                return 0;
+            }
+            var sub = cmdArgs[0];
+            command = name == "container" ? ContainerSub(sub) : ImageSub(sub);
+            if (command is null)
+            {
+                throw new StatusException($"berth: unknown command: berth {name} {sub}\n\nUsage:  berth {name} COMMAND\n\nRun 'berth {name} --help' for more information", 1);
+            }
+            path = $"berth {name} {command.Name}";
+            cmdArgs.RemoveAt(0);
+        }
+        else
+        {
+            command = TopLevel(name);
+            if (command is null)
+            {
+                // compat(docker): the classic wording and exit status for an unknown command.
+                throw new StatusException($"berth: '{name}' is not a berth command.\nSee 'berth --help'", 1);
+            }
+        }
+
+        var useLine = $"{path} {command.Usage}";
+        var flags = new FlagSet(command.Interspersed);
+        command.DefineFlags(flags);
+        List<string> positionals;
+        try
+        {
+            positionals = flags.Parse(cmdArgs);
+        }
+        catch (UsageException e)
+        {
+            throw new StatusException($"{e.Message}\n\nUsage:  {useLine}\n\nRun '{path} --help' for more information", 125);
+        }
+        if (flags.HelpRequested)
+        {
+            io.Write($"\nUsage:  {useLine}\n\n{command.Summary}\n\nOptions:\n{flags.Describe()}");
+            return 0;
+        }
+        if (command.Args.Check(positionals.Count, path, useLine) is { } argError)
+        {
+            throw new StatusException(argError, 1);
+        }
+        var ctx = new CommandContext(io, host, getEnv);
+        try
+        {
+            return command.Run(ctx, new Invocation(path, useLine, flags, positionals));
+        }
+        finally
+        {
+            ctx.Dispose();
+        }
+    }
+
+    private static string TopHelp(FlagSet global)
+    {
+        var sb = new StringBuilder();
+        sb.Append("\nUsage:  berth [OPTIONS] COMMAND\n\nBerth: a Docker-compatible container engine\n\nCommon Commands:\n");
+        (string, string)[] common =
+        [
+            ("run", "Create and run a new container from an image"), ("ps", "List containers"), ("images", "List images"),
+            ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
+        ];
+        (string, string)[] management = [("container", "Manage containers"), ("image", "Manage images")];
+        (string, string)[] commands =
+        [
+            ("create", "Create a new container"), ("import", "Import the contents from a tarball to create a filesystem image"),
+            ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
+            ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),
+            ("rm", "Remove one or more containers"), ("rmi", "Remove one or more images"),
+            ("save", "Save one or more images to a tar archive (streamed to STDOUT by default)"),
+            ("start", "Start one or more stopped containers"), ("stop", "Stop one or more running containers"),
+            ("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+            ("wait", "Block until one or more containers stop, then print their exit codes"),
+        ];
+        foreach (var (n, d) in common)
+        {
+            sb.Append("  ").Append(n.PadRight(11)).Append(d).Append('\n');
+        }
+        sb.Append("\nManagement Commands:\n");
+        foreach (var (n, d) in management)
+        {
+            sb.Append("  ").Append(n.PadRight(11)).Append(d).Append('\n');
+        }
+        sb.Append("\nCommands:\n");
+        foreach (var (n, d) in commands)
+        {
+            sb.Append("  ").Append(n.PadRight(11)).Append(d).Append('\n');
+        }
+        sb.Append("\nGlobal Options:\n").Append(global.Describe());
+        sb.Append("\nRun 'berth COMMAND --help' for more information on a command.\n");
+        return sb.ToString();
+    }
+
+    private static string ManagementHelp(string name) => name == "container"
+        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  create      Create a new container\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stop        Stop one or more running containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
+        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
+}

@@ -1,0 +1,58 @@
+using System.Text;
+using Berth.Cli.Templates;
+
+namespace Berth.Cli.Formatting;
+
+/// <summary>
+/// The table header "row": docker's <c>SubHeaderContext</c>, a map from field to column title; <c>.Label "a.b-c"</c>
+/// titles as "b c".
+/// </summary>
+internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IFieldSource
+{
+    public static readonly Dictionary<string, string> Containers = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "CONTAINER ID", ["Names"] = "NAMES", ["Image"] = "IMAGE", ["Command"] = "COMMAND",
+        ["CreatedAt"] = "CREATED AT", ["RunningFor"] = "CREATED", ["Ports"] = "PORTS", ["State"] = "STATE",
+        ["Status"] = "STATUS", ["Size"] = "SIZE", ["Labels"] = "LABELS", ["Mounts"] = "MOUNTS",
+        ["LocalVolumes"] = "LOCAL VOLUMES", ["Networks"] = "NETWORKS", ["Platform"] = "PLATFORM",
+    };
+
+    public static readonly Dictionary<string, string> Images = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "IMAGE ID", ["Repository"] = "REPOSITORY", ["Tag"] = "TAG", ["Digest"] = "DIGEST",
+        ["CreatedSince"] = "CREATED", ["CreatedAt"] = "CREATED AT", ["Size"] = "SIZE", ["Containers"] = "CONTAINERS",
+        ["VirtualSize"] = "SIZE", ["SharedSize"] = "SHARED SIZE", ["UniqueSize"] = "UNIQUE SIZE",
+    };
+
+    public string TypeName => "formatter.SubHeaderContext";
+
+    public bool TryGet(string name, IReadOnlyList<object?> args, out object? value)
+    {
+        if (name == "Label" && args.Count == 1 && args[0] is string label)
+        {
+            var parts = label.Split('.');
+            value = parts[^1].Replace('-', ' ').Replace('_', ' ');
+            return true;
+        }
+        value = titles.TryGetValue(name, out var title) ? title : NoValue.Instance;
+        return true;
+    }
+
+    public void WriteJson(StringBuilder sb)
+    {
+        var keys = titles.Keys.ToList();
+        keys.Sort(StringComparer.Ordinal);
+        sb.Append('{');
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+            GoJson.WriteString(sb, keys[i]);
+            sb.Append(':');
+            GoJson.WriteString(sb, titles[keys[i]]);
+        }
+        sb.Append('}');
+    }
+}

@@ -1,0 +1,29 @@
+using Berth.Cli.Api;
+
+namespace Berth.Cli;
+
+/// <summary>berth: Berth's command-line client; speaks the Docker Engine API like the docker CLI.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var io = ConsoleStreams.System();
+        try
+        {
+            return Dispatcher.Run(args, io, Environment.GetEnvironmentVariable);
+        }
+        catch (StatusException e)
+        {
+            if (e.Message.Length > 0)
+            {
+                io.ErrorLine(e.Message);
+            }
+            return e.ExitCode;
+        }
+        catch (DaemonException e)
+        {
+            io.ErrorLine(e.Message);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using Berth.Common;
+using Berth.Engine.Model;
+using Berth.Images;
+using Berth.Oci;
+
+namespace Berth.Engine;
+
+public sealed partial class ContainerService
+{
+    /// <summary><c>docker create</c>: validates, merges the image's defaults, prepares the writable layer and
+    /// records the container. Nothing runs yet.</summary>
+    public Container Create(string? name, ContainerConfig config, HostConfig host)
+    {
+        if (!string.IsNullOrEmpty(name) && !Ids.IsValidName(name))
+        {
+            throw BerthException.Invalid($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        Validate(host);
+        var image = _images.TryResolve(config.Image)
+            ?? throw BerthException.NotFound($"No such image: {(Reference.TryParse(config.Image, out var r, out _) && r is not null ? (r.Tag is null && r.Digest is null ? r.WithTag(Reference.DefaultTag) : r).Familiar : config.Image)}");
+        var imageConfig = _images.Config(image).Config ?? new ImageRuntimeConfig();
+        Merge(config, imageConfig);
+        var command = (config.Entrypoint ?? []).Concat(config.Cmd ?? []).ToList();
+        if (command.Count == 0)
+        {
+            throw BerthException.Invalid("No command specified");
+        }
+        Normalize(host);
+
+        var id = Ids.New();
+        if (string.IsNullOrEmpty(config.Hostname))
+        {
+            config.Hostname = id[..12];
+        }
+        var dir = DirOf(id);
+        var container = new Container
+        {
+            Id = id,
+            Created = DateTimeOffset.UtcNow,
+            Path = command[0],
+            Args = command.Skip(1).ToList(),
+            Image = image.Id,
+            Config = config,
+            HostConfig = host,
+            Driver = _images.Snapshotter.Name,
+            ResolvConfPath = Path.Join(dir, "resolv.conf"),
+            HostnamePath = Path.Join(dir, "hostname"),
+            HostsPath = Path.Join(dir, "hosts"),
+            LogPath = Path.Join(dir, id + "-json.log"),
+        };
+        var entry = new ContainerEntry(container);
+        lock (_lock)
+        {
+            var wanted = string.IsNullOrEmpty(name) ? null : "/" + name.TrimStart('/');
+            if (wanted is not null && _containers.Values.FirstOrDefault(e => e.Container.Name == wanted) is { } taken)
+            {
+                throw BerthException.Conflict($"Conflict. The container name \"{wanted}\" is already in use by container \"{taken.Container.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+            }
+            container.Name = wanted ?? "/" + NameGenerator.Next(n => _containers.Values.Any(e => e.Container.Name == "/" + n));
+            _containers[id] = entry; // reserves the name while the layer is prepared
+        }
+        try
+        {
+            Directory.CreateDirectory(dir);
+            EtcFiles.Write(dir, config.Hostname, config.Domainname, host.ExtraHosts);
+            _images.PrepareRootfs(id, image);
+            Persist(container);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _containers.Remove(id);
+            }
+            _images.RemoveRootfs(id);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            throw;
+        }
+        Publish(container, "create");
+        return container;
+    }
+
+    /// <summary>Docker's merge of the image config into the container's (user values win).</summary>
+    private static void Merge(ContainerConfig c, ImageRuntimeConfig image)
+    {
+        if (c.Entrypoint is not { Count: > 0 })
+        {
+            if (c.Cmd is not { Count: > 0 })
+            {
+                c.Cmd = image.Cmd;
+            }
+            if (c.Entrypoint is null)
+            {
+                c.Entrypoint = image.Entrypoint;
+            }
+        }
+        if (c.Entrypoint is { Count: 1 } e && e[0].Length == 0)
+        {
+            c.Entrypoint = null; // --entrypoint "" clears the image's
+        }
+        var env = new List<string>(image.Env ?? []);
+        foreach (var kv in c.Env ?? [])
+        {
+            var key = kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : kv;
+            env.RemoveAll(x => x == key || x.StartsWith(key + "=", StringComparison.Ordinal));
+            env.Add(kv);
+        }
+        c.Env = env.Count > 0 ? env : c.Env;
+        if (image.Labels is { Count: > 0 })
+        {
+            var labels = new Dictionary<string, string>(image.Labels);
+            foreach (var (k, v) in c.Labels ?? [])
+            {
+                labels[k] = v;
+            }
+            c.Labels = labels;
+        }
+        if (string.IsNullOrEmpty(c.WorkingDir))
+        {
+            c.WorkingDir = image.WorkingDir ?? "";
+        }
+        if (string.IsNullOrEmpty(c.User))
+        {
+            c.User = image.User ?? "";
+        }
+        c.StopSignal ??= image.StopSignal;
+        c.Healthcheck ??= image.Healthcheck;
+        c.Shell ??= image.Shell;
+        c.OnBuild ??= image.OnBuild;
+        foreach (var (k, v) in image.ExposedPorts ?? [])
+        {
+            c.ExposedPorts ??= [];
+            c.ExposedPorts.TryAdd(k, v);
+        }
+        foreach (var (k, v) in image.Volumes ?? [])
+        {
+            c.Volumes ??= [];
+            c.Volumes.TryAdd(k, v);
+        }
+    }
+
+    private void Validate(HostConfig h)
+    {
+        if (h.Memory is > 0 and < 6 * 1024 * 1024)
+        {
+            throw BerthException.Invalid("Minimum memory limit allowed is 6MB");
+        }
+        if (h.MemorySwap > 0 && h.Memory == 0)
+        {
+            throw BerthException.Invalid("You should always set the Memory limit when using Memoryswap limit, see usage");
+        }
+        if (h.MemorySwap > 0 && h.MemorySwap < h.Memory)
+        {
+            throw BerthException.Invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
+        }
+        if (h.MemoryReservation > 0 && h.Memory > 0 && h.MemoryReservation > h.Memory)
+        {
+            throw BerthException.Invalid("Minimum memory limit can not be less than memory reservation limit, see usage");
+        }
+        var cpus = Environment.ProcessorCount;
+        if (h.NanoCpus < 0 || h.NanoCpus > cpus * 1_000_000_000L)
+        {
+            throw BerthException.Invalid($"Range of CPUs is from 0.01 to {cpus}.00, as there are only {cpus} CPUs available");
+        }
+        if (h.NanoCpus > 0 && (h.CpuPeriod > 0 || h.CpuQuota > 0))
+        {
+            throw BerthException.Invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+        }
+        if (h.CpuShares < 0)
+        {
+            throw BerthException.Invalid("invalid CPU shares: must not be negative");
+        }
+        switch (h.RestartPolicy.Name)
+        {
+            case "" or "no" or "always" or "unless-stopped" or "on-failure":
+                break;
+            default:
+                throw BerthException.Invalid($"invalid restart policy: unknown policy '{h.RestartPolicy.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
+        }
+        if (h.AutoRemove && h.RestartPolicy.Name is not ("" or "no"))
+        {
+            throw BerthException.Invalid("can't create 'AutoRemove' container with restart policy");
+        }
+        switch (h.NetworkMode)
+        {
+            case "" or "default" or "bridge" or "none" or "host":
+                break;
+            default:
+                throw BerthException.NotFound($"network {h.NetworkMode} not found");
+        }
+        if (!string.IsNullOrEmpty(h.Runtime) && h.Runtime != "berth" && !_options.Runtimes.ContainsKey(h.Runtime))
+        {
+            throw BerthException.Invalid($"Unknown runtime specified {h.Runtime}");
+        }
+        if (h.Binds is { Count: > 0 } || h.Mounts is { Count: > 0 } || h.Tmpfs is { Count: > 0 } || h.VolumesFrom is { Count: > 0 })
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "volumes, bind mounts and tmpfs mounts are not supported by this berthd yet");
+        }
+        if (h.PortBindings is { Count: > 0 } || h.PublishAllPorts)
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "published ports need container networking, which this berthd does not have yet");
+        }
+    }
+
+    /// <summary>What Docker fills in for fields left empty, so inspect shows the values in force.</summary>
+    private void Normalize(HostConfig h)
+    {
+        if (string.IsNullOrEmpty(h.LogConfig.Type))
+        {
+            h.LogConfig.Type = "json-file";
+        }
+        h.LogConfig.Config ??= [];
+        if (string.IsNullOrEmpty(h.NetworkMode))
+        {
+            h.NetworkMode = "default";
+        }
+        if (string.IsNullOrEmpty(h.RestartPolicy.Name))
+        {
+            h.RestartPolicy.Name = "no";
+        }
+        if (string.IsNullOrEmpty(h.CgroupnsMode))
+        {
+            h.CgroupnsMode = _cgroups.Version == 2 ? "private" : "host";
+        }
+        if (string.IsNullOrEmpty(h.IpcMode))
+        {
+            h.IpcMode = "private";
+        }
+        if (h.ShmSize == 0)
+        {
+            h.ShmSize = SpecBuilder.DefaultShmSize;
+        }
+        if (string.IsNullOrEmpty(h.Runtime))
+        {
+            h.Runtime = _options.DefaultRuntime;
+        }
+        if (h.Memory > 0 && h.MemorySwap == 0)
+        {
+            h.MemorySwap = 2 * h.Memory;
+        }
+        if (h.PidsLimit is 0)
+        {
+            h.PidsLimit = null;
+        }
+        h.Dns ??= [];
+        h.DnsOptions ??= [];
+        h.DnsSearch ??= [];
+        h.ConsoleSize ??= [0, 0];
+        h.BlkioWeightDevice ??= [];
+        h.BlkioDeviceReadBps ??= [];
+        h.BlkioDeviceWriteBps ??= [];
+        h.BlkioDeviceReadIOps ??= [];
+        h.BlkioDeviceWriteIOps ??= [];
+        h.Devices ??= [];
+        h.Ulimits ??= [];
+        h.MaskedPaths ??= [.. SpecBuilder.DefaultMaskedPaths];
+        h.ReadonlyPaths ??= [.. SpecBuilder.DefaultReadonlyPaths];
+    }
+}

@@ -1,0 +1,343 @@
+using System.Text.Json;
+using Berth.Common;
+using Berth.Engine.Model;
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Runtime;
+using Berth.Runtime.Shim;
+
+namespace Berth.Engine;
+
+public sealed partial class ContainerService
+{
+    /// <summary><c>docker start</c>: mounts the rootfs, writes the OCI bundle, starts the shim and the process.
+    /// Throws <see cref="ErrorKind.NotModified"/> when it already runs.</summary>
+    public async Task StartAsync(string idOrName, CancellationToken ct = default)
+    {
+        var entry = Entry(idOrName);
+        var c = entry.Container;
+        await entry.Operation.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (c.State.Running)
+            {
+                throw new BerthException(ErrorKind.NotModified, "container already started");
+            }
+            if (entry.Removing)
+            {
+                throw BerthException.Conflict($"container {c.Id} is marked for removal and cannot be started");
+            }
+            await StartLockedAsync(entry, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.Operation.Release();
+        }
+    }
+
+    private async Task StartLockedAsync(ContainerEntry entry, CancellationToken ct)
+    {
+        var c = entry.Container;
+        var bundle = BundleOf(c.Id);
+        var rootfs = Path.Join(bundle, "rootfs");
+        var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            Directory.CreateDirectory(bundle);
+            File.SetUnixFileMode(bundle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            RootfsMounter.Unmount(rootfs);
+            var mounts = _images.RootfsMounts(c.Id).Select(m => new Mount { Type = m.Type, Source = m.Source, Options = [.. m.Options] }).ToList();
+            RootfsMounter.Mount(mounts, rootfs);
+            var user = UserLookup.Resolve(rootfs, c.Config.User, c.HostConfig.GroupAdd);
+            PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
+            var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private");
+            AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec));
+
+            var runtime = c.HostConfig.Runtime == "berth" ? "berth" : _options.Runtimes[c.HostConfig.Runtime];
+            var (shim, ready) = await _runtime.CreateAsync(new ShimOptions
+            {
+                Id = c.Id,
+                Bundle = bundle,
+                Socket = SocketOf(c.Id),
+                LogPath = c.LogPath,
+                Runtime = runtime,
+                RuntimeRoot = Path.Join(_options.ExecRoot, "runtime-" + c.HostConfig.Runtime),
+                OpenStdin = c.Config.OpenStdin,
+            }, ct).ConfigureAwait(false);
+            var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
+            entry.Shim = shim;
+            entry.Stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = PumpAsync(entry, attachment, started.Task);
+            if (c.Config.OpenStdin)
+            {
+                entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync());
+            }
+            await shim.StartAsync(ct).ConfigureAwait(false);
+            lock (_lock)
+            {
+                c.State = new ContainerState
+                {
+                    Status = "running",
+                    Running = true,
+                    Pid = ready.Pid,
+                    StartedAt = DateTimeOffset.UtcNow,
+                };
+            }
+            Persist(c);
+            started.SetResult(true);
+            Publish(c, "start");
+        }
+        catch (Exception e) when (e is BerthException or IOException or UnauthorizedAccessException)
+        {
+            started.TrySetResult(false);
+            entry.Shim = null;
+            entry.Streams.Complete();
+            ReleaseRuntimeState(c.Id);
+            var message = e.Message;
+            var (code, kind) = message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.OrdinalIgnoreCase)
+                ? (127, ErrorKind.InvalidArgument)
+                : message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? (126, ErrorKind.InvalidArgument) : (128, ErrorKind.Unknown);
+            lock (_lock)
+            {
+                c.State.Error = message;
+                c.State.ExitCode = code;
+                c.State.Status = c.State.StartedAt == DateTimeOffset.MinValue ? "created" : "exited";
+            }
+            Persist(c);
+            if (c.HostConfig.AutoRemove)
+            {
+                // compat(docker): a --rm container that cannot start is removed at once (docker run waits for that).
+                _ = Task.Run(() => RemoveAsync(c.Id, force: true, removeVolumes: true));
+            }
+            throw new BerthException(kind, $"failed to create task for container: failed to start container process: {message}: unknown", e);
+        }
+    }
+
+    /// <summary>Docker creates a missing working directory, owned by the container's user.</summary>
+    private static void PrepareWorkingDir(string rootfs, string workingDir, UserLookup.ExecUser user)
+    {
+        if (string.IsNullOrEmpty(workingDir) || workingDir == "/")
+        {
+            return;
+        }
+        using var root = Fs.Open(rootfs, LibC.O_PATH | LibC.O_DIRECTORY);
+        if (Fs.TryOpenInRoot(root, workingDir, LibC.O_PATH | LibC.O_DIRECTORY) is { } existing)
+        {
+            existing.Dispose();
+            return;
+        }
+        using var created = Fs.MkdirAllInRoot(root, workingDir);
+        Sys.Check(LibC.fchownat(created.Fd, "", user.Uid, user.Gid, LibC.AT_EMPTY_PATH), "chown", workingDir);
+    }
+
+    /// <summary>Sends a signal to the container's first process.</summary>
+    public async Task KillAsync(string idOrName, string? signal, CancellationToken ct = default)
+    {
+        var entry = Entry(idOrName);
+        var sig = LibC.SIGKILL;
+        if (!string.IsNullOrEmpty(signal) && !Signals.TryParse(signal, out sig))
+        {
+            throw BerthException.Invalid($"Invalid signal: {signal}");
+        }
+        var shim = entry.Shim;
+        if (!entry.Container.State.Running || shim is null || !await shim.KillAsync(sig, ct).ConfigureAwait(false))
+        {
+            throw BerthException.Conflict($"Cannot kill container: {idOrName}: Container {entry.Container.Id} is not running");
+        }
+        if (sig != LibC.SIGKILL)
+        {
+            Publish(entry.Container, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        }
+    }
+
+    /// <summary><c>docker stop</c>: the stop signal, then SIGKILL after the timeout. False when it was not running.</summary>
+    public async Task<bool> StopAsync(string idOrName, int? timeoutSeconds, string? signal = null, CancellationToken ct = default)
+    {
+        var entry = Entry(idOrName);
+        await entry.Operation.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await StopLockedAsync(entry, timeoutSeconds, signal, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.Operation.Release();
+        }
+    }
+
+    private async Task<bool> StopLockedAsync(ContainerEntry entry, int? timeoutSeconds, string? signal, CancellationToken ct)
+    {
+        var c = entry.Container;
+        var shim = entry.Shim;
+        if (!c.State.Running || shim is null)
+        {
+            return false;
+        }
+        var stopped = entry.Stopped.Task;
+        var sig = LibC.SIGTERM;
+        var name = signal ?? c.Config.StopSignal;
+        if (!string.IsNullOrEmpty(name) && !Signals.TryParse(name, out sig))
+        {
+            throw BerthException.Invalid($"Invalid signal: {name}");
+        }
+        var timeout = timeoutSeconds ?? c.Config.StopTimeout ?? 10;
+        if (sig != LibC.SIGKILL)
+        {
+            await shim.KillAsync(sig, ct).ConfigureAwait(false);
+            Publish(c, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            if (timeout < 0)
+            {
+                await stopped.WaitAsync(ct).ConfigureAwait(false);
+            }
+            else if (await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(timeout), ct)).ConfigureAwait(false) == stopped)
+            {
+                Publish(c, "stop");
+                return true;
+            }
+        }
+        await shim.KillAsync(LibC.SIGKILL, ct).ConfigureAwait(false);
+        Publish(c, "kill", [new("signal", "9")]);
+        await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        Publish(c, "stop");
+        return true;
+    }
+
+    /// <summary>
+    /// <c>POST /containers/{id}/wait</c>. Conditions: <c>not-running</c> (now, if it is not running),
+    /// <c>next-exit</c>, <c>removed</c>. The waiter is registered before this returns, so a start that follows
+    /// cannot be missed.
+    /// </summary>
+    public Task<ContainerExit> WaitAsync(string idOrName, string? condition)
+    {
+        var entry = Entry(idOrName);
+        var tcs = new TaskCompletionSource<ContainerExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            switch (condition)
+            {
+                case null or "" or "not-running":
+                    if (!entry.Container.State.Running)
+                    {
+                        return Task.FromResult(new ContainerExit(entry.Container.State.ExitCode, null));
+                    }
+                    entry.ExitWaiters.Add(tcs);
+                    break;
+                case "next-exit":
+                    entry.ExitWaiters.Add(tcs);
+                    break;
+                case "removed":
+                    entry.RemoveWaiters.Add(tcs);
+                    break;
+                default:
+                    throw BerthException.Invalid($"invalid condition: \"{condition}\"");
+            }
+        }
+        return tcs.Task;
+    }
+
+    /// <summary><c>docker rm</c>: refuses a running container unless forced; removes every trace of it.</summary>
+    public async Task RemoveAsync(string idOrName, bool force, bool removeVolumes, CancellationToken ct = default)
+    {
+        var entry = Entry(idOrName);
+        var c = entry.Container;
+        await entry.Operation.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (entry.Removing && !_containers.ContainsKey(c.Id))
+            {
+                return;
+            }
+            if (c.State.Running)
+            {
+                if (!force)
+                {
+                    throw BerthException.Conflict($"You cannot remove a running container {c.Id}. Stop the container before attempting removal or force remove");
+                }
+                var stopped = entry.Stopped.Task;
+                await (entry.Shim?.KillAsync(LibC.SIGKILL, ct) ?? Task.FromResult(false)).ConfigureAwait(false);
+                await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            }
+            entry.Removing = true;
+            ReleaseRuntimeState(c.Id);
+            _images.RemoveRootfs(c.Id);
+            var dir = DirOf(c.Id);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            _metadata.DeleteContainer(c.Id);
+            List<TaskCompletionSource<ContainerExit>> waiters;
+            lock (_lock)
+            {
+                _containers.Remove(c.Id);
+                waiters = [.. entry.RemoveWaiters, .. entry.ExitWaiters];
+                entry.RemoveWaiters.Clear();
+                entry.ExitWaiters.Clear();
+            }
+            entry.Streams.Complete();
+            Publish(c, "destroy");
+            foreach (var w in waiters)
+            {
+                w.TrySetResult(new ContainerExit(c.State.ExitCode, null));
+            }
+            _ = removeVolumes; // anonymous volumes arrive with the storage work
+        }
+        finally
+        {
+            entry.Operation.Release();
+        }
+    }
+
+    /// <summary>
+    /// After a daemon (re)start: reattaches to the shims of containers that still run, records the exits that
+    /// happened meanwhile, and clears mounts left by containers that are not running.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken ct = default)
+    {
+        List<ContainerEntry> entries;
+        lock (_lock)
+        {
+            entries = [.. _containers.Values];
+        }
+        foreach (var entry in entries)
+        {
+            var c = entry.Container;
+            if (!c.State.Running)
+            {
+                ReleaseRuntimeState(c.Id);
+                continue;
+            }
+            var exit = ContainerRuntime.ReadExit(BundleOf(c.Id));
+            if (exit is null && File.Exists(SocketOf(c.Id)))
+            {
+                try
+                {
+                    var shim = new ShimClient(SocketOf(c.Id));
+                    var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
+                    entry.Shim = shim;
+                    if (c.Config.OpenStdin)
+                    {
+                        entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync());
+                    }
+                    _ = PumpAsync(entry, attachment, Task.FromResult(true));
+                    continue;
+                }
+                catch (BerthException)
+                {
+                    exit = ContainerRuntime.ReadExit(BundleOf(c.Id));
+                }
+            }
+            // compat(docker): a container whose shim vanished without a record ended unknown: 255.
+            HandleExit(entry, exit ?? new ExitRecord { ExitCode = 255, ExitedAt = DateTimeOffset.UtcNow });
+        }
+    }
+
+    public int Count(Func<Container, bool> predicate)
+    {
+        lock (_lock)
+        {
+            return _containers.Values.Count(e => predicate(e.Container));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Berth.Engine;
+
+/// <summary>Where the engine keeps its state and which runtimes it may use.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Persistent state (<c>--data-root</c>, default <c>/var/lib/berth</c>).</summary>
+    public required string DataRoot { get; init; }
+
+    /// <summary>Runtime state (<c>--exec-root</c>, default <c>/run/berth</c>).</summary>
+    public required string ExecRoot { get; init; }
+
+    /// <summary>The <c>berth-runtime</c> executable (shim and init).</summary>
+    public required string RuntimeBinary { get; init; }
+
+    /// <summary>Name of the default runtime: <c>berth</c>, or a key of <see cref="Runtimes"/> (<c>runc</c>).</summary>
+    public string DefaultRuntime { get; init; } = "berth";
+
+    /// <summary>OCI runtime CLIs by name, e.g. <c>runc → /usr/sbin/runc</c>. <c>berth</c> is always present.</summary>
+    public IReadOnlyDictionary<string, string> Runtimes { get; init; } = new Dictionary<string, string>();
+
+    public string ContainersDir => Path.Join(DataRoot, "containers");
+}

@@ -1,0 +1,155 @@
+using Berth.Engine.Model;
+using Berth.Oci;
+using Process = Berth.Oci.Process;
+
+namespace Berth.Engine;
+
+/// <summary>
+/// Turns a container's Docker configuration into an OCI runtime spec with Docker's defaults: namespaces, the
+/// standard mounts, 14 capabilities, masked and read-only /proc paths, the device allow-list and cgroup limits.
+/// </summary>
+internal static class SpecBuilder
+{
+    public static readonly IReadOnlyList<string> DefaultCapabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ];
+
+    public static readonly IReadOnlyList<string> DefaultMaskedPaths =
+    [
+        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+    ];
+
+    public static readonly IReadOnlyList<string> DefaultReadonlyPaths =
+    [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ];
+
+    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    public const long DefaultShmSize = 64 * 1024 * 1024;
+
+    /// <summary>Docker's device cgroup allow-list (after denying everything).</summary>
+    private static readonly (string Type, long? Major, long? Minor, string Access)[] AllowedDevices =
+    [
+        ("c", null, null, "m"), ("b", null, null, "m"),
+        ("c", 1, 3, "rwm"), ("c", 1, 5, "rwm"), ("c", 1, 7, "rwm"), ("c", 1, 8, "rwm"), ("c", 1, 9, "rwm"),
+        ("c", 5, 0, "rwm"), ("c", 5, 1, "rwm"), ("c", 5, 2, "rwm"), ("c", 136, null, "rwm"), ("c", 10, 200, "rwm"),
+    ];
+
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace)
+    {
+        var config = c.Config;
+        var host = c.HostConfig;
+        var env = new List<string> { "PATH=" + DefaultPath, "HOSTNAME=" + config.Hostname };
+        if (config.Tty)
+        {
+            env.Add("TERM=xterm");
+        }
+        foreach (var e in config.Env ?? [])
+        {
+            var key = e.Contains('=', StringComparison.Ordinal) ? e[..e.IndexOf('=', StringComparison.Ordinal)] : e;
+            env.RemoveAll(x => x.StartsWith(key + "=", StringComparison.Ordinal));
+            env.Add(e);
+        }
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+        {
+            env.Add("HOME=" + (string.IsNullOrEmpty(user.Home) ? "/" : user.Home));
+        }
+
+        var namespaces = new List<LinuxNamespace>
+        {
+            new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" },
+        };
+        if (host.NetworkMode != "host")
+        {
+            namespaces.Add(new LinuxNamespace { Type = "network" });
+        }
+        if (privateCgroupNamespace)
+        {
+            namespaces.Add(new LinuxNamespace { Type = "cgroup" });
+        }
+
+        var shm = host.ShmSize > 0 ? host.ShmSize : DefaultShmSize;
+        var mounts = new List<Mount>
+        {
+            new() { Destination = "/proc", Type = "proc", Source = "proc", Options = ["nosuid", "noexec", "nodev"] },
+            new() { Destination = "/dev", Type = "tmpfs", Source = "tmpfs", Options = ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+            new() { Destination = "/dev/pts", Type = "devpts", Source = "devpts", Options = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+            new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", "ro"] },
+            new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["ro", "nosuid", "noexec", "nodev"] },
+            new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
+            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
+            new() { Destination = "/etc/resolv.conf", Type = "bind", Source = c.ResolvConfPath, Options = ["rbind", "rprivate"] },
+            new() { Destination = "/etc/hostname", Type = "bind", Source = c.HostnamePath, Options = ["rbind", "rprivate"] },
+            new() { Destination = "/etc/hosts", Type = "bind", Source = c.HostsPath, Options = ["rbind", "rprivate"] },
+        };
+
+        var resources = new LinuxResources
+        {
+            Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }, .. AllowedDevices.Select(d => new LinuxDeviceCgroup { Allow = true, Type = d.Type, Major = d.Major, Minor = d.Minor, Access = d.Access })],
+        };
+        if (host.Memory > 0 || host.MemoryReservation > 0)
+        {
+            resources.Memory = new LinuxMemory
+            {
+                Limit = host.Memory > 0 ? host.Memory : null,
+                Reservation = host.MemoryReservation > 0 ? host.MemoryReservation : null,
+                Swap = host.MemorySwap != 0 ? host.MemorySwap : null,
+                Swappiness = host.MemorySwappiness is >= 0 and <= 100 ? (ulong)host.MemorySwappiness.Value : null,
+            };
+        }
+        if (host.NanoCpus > 0 || host.CpuShares > 0 || host.CpuQuota > 0 || !string.IsNullOrEmpty(host.CpusetCpus) || !string.IsNullOrEmpty(host.CpusetMems))
+        {
+            var period = host.CpuPeriod > 0 ? host.CpuPeriod : 100_000;
+            resources.Cpu = new LinuxCpu
+            {
+                Shares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,
+                Period = host.NanoCpus > 0 || host.CpuQuota > 0 ? (ulong)period : null,
+                Quota = host.NanoCpus > 0 ? host.NanoCpus * period / 1_000_000_000 : host.CpuQuota > 0 ? host.CpuQuota : null,
+                Cpus = string.IsNullOrEmpty(host.CpusetCpus) ? null : host.CpusetCpus,
+                Mems = string.IsNullOrEmpty(host.CpusetMems) ? null : host.CpusetMems,
+            };
+        }
+        if (host.PidsLimit is > 0)
+        {
+            resources.Pids = new LinuxPids { Limit = host.PidsLimit.Value };
+        }
+        if (host.BlkioWeight > 0)
+        {
+            resources.BlockIO = new LinuxBlockIo { Weight = (ushort)host.BlkioWeight };
+        }
+
+        var caps = DefaultCapabilities.ToList();
+        return new RuntimeSpec
+        {
+            Process = new Process
+            {
+                Terminal = config.Tty,
+                User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
+                Args = [c.Path, .. c.Args],
+                Env = env,
+                Cwd = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
+                Capabilities = new Capabilities { Bounding = caps, Effective = caps, Permitted = caps },
+                NoNewPrivileges = host.SecurityOpt?.Contains("no-new-privileges") == true || host.SecurityOpt?.Contains("no-new-privileges:true") == true,
+                OomScoreAdj = host.OomScoreAdj != 0 ? host.OomScoreAdj : null,
+                Rlimits = host.Ulimits is { Count: > 0 } u ? u.Select(l => new Rlimit { Type = "RLIMIT_" + l.Name.ToUpperInvariant(), Soft = (ulong)l.Soft, Hard = (ulong)l.Hard }).ToList() : null,
+            },
+            Root = new Root { Path = rootfs, Readonly = host.ReadonlyRootfs },
+            Hostname = config.Hostname,
+            Domainname = string.IsNullOrEmpty(config.Domainname) ? null : config.Domainname,
+            Mounts = mounts,
+            Linux = new LinuxConfig
+            {
+                CgroupsPath = cgroupsPath,
+                Namespaces = namespaces,
+                Resources = resources,
+                MaskedPaths = [.. DefaultMaskedPaths],
+                ReadonlyPaths = [.. DefaultReadonlyPaths],
+                Sysctl = host.Sysctls is { Count: > 0 } s ? s : null,
+            },
+        };
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.InteropServices;
+using Berth.Api.Docker;
+using Berth.Common;
+using Berth.Content;
+using Berth.Engine;
+using Berth.Images;
+using Berth.Linux;
+using Berth.Metadata;
+using Berth.Runtime;
+using Berth.Runtime.Cgroups;
+using Berth.Snapshots;
+
+namespace Berth.Host;
+
+/// <summary>berthd's start order: state directories and the pid file, stores, the runtime, containers (reattached),
+/// then the API. SIGTERM stops the API and leaves running containers to their shims.</summary>
+internal static class Daemon
+{
+    public static async Task<int> RunAsync(DaemonOptions o)
+    {
+        if (o.ShowHelp)
+        {
+            Console.WriteLine(DaemonOptions.Usage);
+            return 0;
+        }
+        if (o.ShowVersion)
+        {
+            Console.WriteLine($"Berth version {BerthVersion.Version}, build {BerthVersion.GitCommit}");
+            return 0;
+        }
+        Log.Level = o.Debug ? LogLevel.Debug : o.LogLevel.ToLowerInvariant() switch
+        {
+            "debug" => LogLevel.Debug,
+            "info" => LogLevel.Info,
+            "warn" or "warning" => LogLevel.Warn,
+            "error" => LogLevel.Error,
+            "fatal" => LogLevel.Fatal,
+            _ => throw new ArgumentException($"unable to parse logging level: {o.LogLevel}"),
+        };
+        if (LibC.geteuid() != 0)
+        {
+            Log.Error("berthd needs to be started with root privileges. To run berthd in rootless mode, that is not supported yet.");
+            return 1;
+        }
+        var dataRoot = Path.GetFullPath(o.DataRoot);
+        var execRoot = Path.GetFullPath(o.ExecRoot);
+        var sockets = o.Hosts.Select(h => h.StartsWith("unix://", StringComparison.Ordinal) ? h[7..] : throw new ArgumentException($"unsupported host \"{h}\": only unix:// sockets are served")).ToList();
+        Directory.CreateDirectory(dataRoot);
+        Directory.CreateDirectory(execRoot);
+        File.SetUnixFileMode(dataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(execRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var pidFile = o.PidFile is null ? null : PidFile.Create(Path.GetFullPath(o.PidFile));
+
+        ChildReaper.EnsureStarted();
+        var runtimeBinary = Environment.GetEnvironmentVariable("BERTH_RUNTIME_BINARY") ?? Path.Join(AppContext.BaseDirectory, "berth-runtime");
+        if (!File.Exists(runtimeBinary))
+        {
+            Log.Error("berth-runtime not found; it ships beside berthd", ("path", runtimeBinary));
+            return 1;
+        }
+        var runtimes = new Dictionary<string, string>(o.Runtimes);
+        if (!runtimes.ContainsKey("runc") && FindOnPath("runc") is { } runc)
+        {
+            runtimes["runc"] = runc;
+        }
+        if (o.DefaultRuntime != "berth" && !runtimes.ContainsKey(o.DefaultRuntime))
+        {
+            Log.Error($"default runtime {o.DefaultRuntime} is not registered (use --add-runtime {o.DefaultRuntime}=PATH)");
+            return 1;
+        }
+
+        var driver = o.StorageDriver ?? (OverlaySnapshotter.IsSupported(dataRoot) ? "overlay2" : "vfs");
+        ISnapshotter snapshotter = driver switch
+        {
+            "overlay2" or "overlay" => new OverlaySnapshotter(Path.Join(dataRoot, "overlay2")),
+            "vfs" => new NativeSnapshotter(Path.Join(dataRoot, "vfs")),
+            _ => throw new ArgumentException($"error initializing graphdriver: driver not supported: {driver}"),
+        };
+        Log.Info("Storage driver", ("driver", snapshotter.Name));
+        using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
+        var content = new ContentStore(Path.Join(dataRoot, "content"));
+        var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"));
+        var engineOptions = new EngineOptions
+        {
+            DataRoot = dataRoot,
+            ExecRoot = execRoot,
+            RuntimeBinary = runtimeBinary,
+            DefaultRuntime = o.DefaultRuntime,
+            Runtimes = runtimes,
+        };
+        var cgroups = CgroupDriver.Detect();
+        var containers = new ContainerService(engineOptions, images, metadata, new ContainerRuntime(runtimeBinary), cgroups, new EventBus());
+        await containers.RestoreAsync().ConfigureAwait(false);
+        Log.Info("Loading containers: done.", ("containers", containers.List().Count), ("cgroup", "v" + cgroups.Version));
+
+        var services = new EngineServices
+        {
+            Containers = containers,
+            Images = images,
+            Options = engineOptions,
+            DaemonId = DaemonId(dataRoot),
+            Debug = o.Debug,
+        };
+        await using var server = new ApiServer(DockerApi.Build(services));
+        foreach (var socket in sockets)
+        {
+            server.ListenUnix(socket);
+        }
+        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("terminated"); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("interrupt"); });
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; stop.TrySetResult("quit"); });
+        server.Start();
+        Log.Info("Daemon has completed initialization", ("version", BerthVersion.Version), ("storage-driver", snapshotter.Name), ("default-runtime", o.DefaultRuntime));
+        foreach (var socket in sockets)
+        {
+            Log.Info("API listen on " + socket);
+        }
+        var signal = await stop.Task.ConfigureAwait(false);
+        Log.Info($"Processing signal '{signal}'");
+        await server.DisposeAsync().ConfigureAwait(false);
+        Log.Info("Daemon shutdown complete; running containers keep running");
+        return 0;
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
+        {
+            var candidate = Path.Join(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static string DaemonId(string dataRoot)
+    {
+        var path = Path.Join(dataRoot, "engine-id");
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        var id = Guid.NewGuid().ToString();
+        AtomicFile.WriteText(path, id + "\n");
+        return id;
+    }
+}

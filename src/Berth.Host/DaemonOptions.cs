@@ -1,0 +1,81 @@
+namespace Berth.Host;
+
+/// <summary>berthd's flags, named as dockerd's.</summary>
+internal sealed class DaemonOptions
+{
+    public List<string> Hosts { get; } = [];
+    public string DataRoot { get; set; } = "/var/lib/berth";
+    public string ExecRoot { get; set; } = "/run/berth";
+    public string? PidFile { get; set; } = "/run/berth.pid";
+    public string LogLevel { get; set; } = "info";
+    public bool Debug { get; set; }
+    public string DefaultRuntime { get; set; } = "berth";
+    public Dictionary<string, string> Runtimes { get; } = [];
+    public string? StorageDriver { get; set; }
+    public bool ShowVersion { get; set; }
+    public bool ShowHelp { get; set; }
+
+    public const string Usage = """
+        Usage:	berthd [OPTIONS]
+
+        A self-sufficient runtime for containers, serving the Docker Engine API.
+
+        Options:
+              --add-runtime name=path   Register an OCI runtime (e.g. runc=/usr/sbin/runc)
+              --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
+          -D, --debug                   Enable debug mode
+              --default-runtime string  Default OCI runtime for containers (default "berth")
+              --exec-root string        Root directory for execution state files (default "/run/berth")
+          -h, --help                    Print usage
+          -H, --host list               Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
+          -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+          -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
+              --runtime string          Same as --default-runtime
+          -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
+          -v, --version                 Print version information and quit
+        """;
+
+    public static DaemonOptions Parse(string[] args)
+    {
+        var o = new DaemonOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal))
+            {
+                inline = arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                arg = arg[..arg.IndexOf('=', StringComparison.Ordinal)];
+            }
+            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"flag needs an argument: {arg}"));
+            switch (arg)
+            {
+                case "-H" or "--host": o.Hosts.Add(Value()); break;
+                case "--data-root" or "-g" or "--graph": o.DataRoot = Value(); break;
+                case "--exec-root": o.ExecRoot = Value(); break;
+                case "-p" or "--pidfile": o.PidFile = Value(); break;
+                case "-l" or "--log-level": o.LogLevel = Value(); break;
+                case "-D" or "--debug": o.Debug = true; break;
+                case "--runtime" or "--default-runtime": o.DefaultRuntime = Value(); break;
+                case "--add-runtime":
+                    var spec = Value();
+                    var eq = spec.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException($"invalid runtime spec \"{spec}\": expected name=path");
+                    }
+                    o.Runtimes[spec[..eq]] = spec[(eq + 1)..];
+                    break;
+                case "-s" or "--storage-driver": o.StorageDriver = Value(); break;
+                case "-v" or "--version": o.ShowVersion = true; break;
+                case "-h" or "--help": o.ShowHelp = true; break;
+                default: throw new ArgumentException($"unknown flag: {arg}");
+            }
+        }
+        if (o.Hosts.Count == 0)
+        {
+            o.Hosts.Add("unix://" + Path.Join(o.ExecRoot, "berth.sock"));
+        }
+        return o;
+    }
+}
