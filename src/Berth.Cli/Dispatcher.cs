@@ -59,6 +59,7 @@ internal static class Dispatcher
         "load" => new LoadCommand(),
         "import" => new ImportCommand(),
         "inspect" => new InspectCommand(InspectKind.Image),
+        "bootstrap" => new BootstrapCommand(),
         _ => null,
     };
 
@@ -200,5 +201,5 @@ internal static class Dispatcher
 
     private static string ManagementHelp(string name) => name == "container"
         ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  create      Create a new container\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stop        Stop one or more running containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
-        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
+        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
 }

@@ -1,0 +1,46 @@
+# Berth — the two commands a user needs are `make up` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+DOTNET ?= dotnet
+RID ?= linux-x64
+BIN := $(CURDIR)/bin
+OUT := $(CURDIR)/out
+PUBLISH := $(DOTNET) publish -c Release -r $(RID) --nologo -v:q -clp:NoSummary
+
+.PHONY: build deps up down test unit e2e format bench clean
+
+## build: berthd, berth and berth-runtime (NativeAOT) into bin/
+build:
+	@scripts/check-toolchain.sh
+	$(PUBLISH) src/Berth.Runtime.Cli -o $(OUT)/berth-runtime
+	$(PUBLISH) src/Berth.Cli -o $(OUT)/berth
+	$(PUBLISH) src/Berth.Host -o $(OUT)/berthd
+	@mkdir -p $(BIN)
+	@install -m 0755 $(OUT)/berthd/berthd $(OUT)/berth/berth $(OUT)/berth-runtime/berth-runtime $(BIN)/
+	@install -m 0644 $(OUT)/berthd/libe_sqlite3.so $(BIN)/
+	@echo "built: $(BIN)/berthd $(BIN)/berth $(BIN)/berth-runtime"
+
+## deps: the Debian packages Berth and its tests use, installed only where missing
+deps:
+	@scripts/install-deps.sh
+
+## up: build, start berthd on its defaults, seed the local images, say how to point docker at it
+up: deps build
+	@scripts/up.sh
+
+## down: stop the berthd that `make up` started (running containers keep running)
+down:
+	@scripts/down.sh
+
+## test: the whole suite (style, unit and kernel tests, end-to-end with the real docker CLI)
+test: deps build
+	$(DOTNET) format Berth.sln --verify-no-changes -v:q
+	$(DOTNET) test Berth.sln -c Release --nologo -v:q -- RunConfiguration.TestSessionTimeout=2400000
+
+## bench: Berth against the real Docker (Debian's docker.io) side by side
+bench: deps build
+	@bench/run.sh
+
+clean:
+	rm -rf $(BIN) $(OUT)
+	find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

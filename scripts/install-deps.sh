@@ -1,0 +1,25 @@
+#!/bin/bash
+# Installs, from Debian's archive, what Berth and its test suite use and the machine lacks. Idempotent.
+set -eu
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+have gcc || have clang || need+=(gcc)
+pkg_installed zlib1g-dev || need+=(zlib1g-dev)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && [ -z "$(ldd /bin/busybox 2>/dev/null | grep '=>')" ] || need+=(busybox-static)
+have runc || need+=(runc)
+have ip || need+=(iproute2)
+have curl || need+=(curl)
+pkg_installed libsqlite3-0 || need+=(libsqlite3-0)
+# The docker CLI is the client users bring; Debian's docker.io provides one where none is installed.
+have docker || need+=(docker.io)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: missing Debian packages: ${need[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
