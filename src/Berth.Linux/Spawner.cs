@@ -55,6 +55,10 @@ public static unsafe class Spawner
             LibC.sigemptyset(sigset);
             LibC.posix_spawnattr_setsigmask(attr, sigset);
             LibC.sigfillset(sigset);
+            // glibc's sigfillset leaves out its internal signals 32 and 33 (SIGCANCEL, SIGSETXID), and its
+            // posix_spawn sets every signal outside the default set that is internal to SIG_IGN in the child, which
+            // survives exec: containers would start with them ignored. sigaddset refuses them, so set the bits.
+            ((ulong*)sigset)[0] |= (1UL << 31) | (1UL << 32);
             LibC.posix_spawnattr_setsigdefault(attr, sigset);
             short flags = LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF;
             if (request.NewSession)
