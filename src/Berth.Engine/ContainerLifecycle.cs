@@ -52,7 +52,7 @@ public sealed partial class ContainerService
             PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
             var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
             var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private");
-            AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec));
+            AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             var runtime = c.HostConfig.Runtime == "berth" ? "berth" : _options.Runtimes[c.HostConfig.Runtime];
             var (shim, ready) = await _runtime.CreateAsync(new ShimOptions
@@ -71,7 +71,7 @@ public sealed partial class ContainerService
             _ = PumpAsync(entry, attachment, started.Task);
             if (c.Config.OpenStdin)
             {
-                entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync());
+                await entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync()).ConfigureAwait(false);
             }
             await shim.StartAsync(ct).ConfigureAwait(false);
             lock (_lock)
@@ -318,7 +318,7 @@ public sealed partial class ContainerService
                     entry.Shim = shim;
                     if (c.Config.OpenStdin)
                     {
-                        entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync());
+                        await entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync()).ConfigureAwait(false);
                     }
                     _ = PumpAsync(entry, attachment, Task.FromResult(true));
                     continue;

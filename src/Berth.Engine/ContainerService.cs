@@ -148,6 +148,7 @@ public sealed partial class ContainerService
         }
         ReleaseRuntimeState(c.Id);
         Persist(c);
+        entry.Streams.DisconnectStdin();
         entry.Streams.Complete();
         Publish(c, "die", [new("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         foreach (var w in waiters)
@@ -157,16 +158,19 @@ public sealed partial class ContainerService
         entry.Stopped.TrySetResult();
         if (c.HostConfig.AutoRemove)
         {
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await RemoveAsync(c.Id, force: true, removeVolumes: true).ConfigureAwait(false);
-                }
-                catch (BerthException)
-                {
-                }
-            });
+            _ = RemoveAfterExitAsync(c.Id);
+        }
+    }
+
+    private async Task RemoveAfterExitAsync(string id)
+    {
+        try
+        {
+            await RemoveAsync(id, force: true, removeVolumes: true).ConfigureAwait(false);
+        }
+        catch (BerthException e)
+        {
+            Log.Warn("auto-remove failed", ("container", id), ("error", e.Message));
         }
     }
 

@@ -16,6 +16,8 @@ public sealed class ContainerStreams
     private readonly List<Channel<OutputChunk>> _subscribers = [];
     private Func<ReadOnlyMemory<byte>, Task>? _stdin;
     private Func<Task>? _closeStdin;
+    private readonly List<ReadOnlyMemory<byte>> _pendingStdin = [];
+    private bool _stdinClosedEarly;
 
     public ChannelReader<OutputChunk> Subscribe(out IDisposable subscription)
     {
@@ -52,15 +54,70 @@ public sealed class ContainerStreams
         }
     }
 
-    internal void ConnectStdin(Func<ReadOnlyMemory<byte>, Task>? write, Func<Task>? close)
+    /// <summary>Connects the container's stdin; what clients sent before (they attach before start) goes first.</summary>
+    internal Task ConnectStdin(Func<ReadOnlyMemory<byte>, Task>? write, Func<Task>? close)
     {
-        _stdin = write;
-        _closeStdin = close;
+        List<ReadOnlyMemory<byte>> pending;
+        bool closePending;
+        lock (_lock)
+        {
+            _stdin = write;
+            _closeStdin = close;
+            pending = [.. _pendingStdin];
+            _pendingStdin.Clear();
+            closePending = _stdinClosedEarly;
+            _stdinClosedEarly = false;
+        }
+        return FlushEarlyStdinAsync(pending, closePending);
     }
 
-    public Task WriteStdinAsync(ReadOnlyMemory<byte> data) => _stdin?.Invoke(data) ?? Task.CompletedTask;
+    /// <summary>The process ended: stdin written from now on waits for the next start.</summary>
+    internal void DisconnectStdin()
+    {
+        lock (_lock)
+        {
+            _stdin = null;
+            _closeStdin = null;
+        }
+    }
 
-    public Task CloseStdinAsync() => _closeStdin?.Invoke() ?? Task.CompletedTask;
+    private async Task FlushEarlyStdinAsync(List<ReadOnlyMemory<byte>> pending, bool close)
+    {
+        foreach (var data in pending)
+        {
+            await WriteStdinAsync(data).ConfigureAwait(false);
+        }
+        if (close)
+        {
+            await CloseStdinAsync().ConfigureAwait(false);
+        }
+    }
+
+    public Task WriteStdinAsync(ReadOnlyMemory<byte> data)
+    {
+        lock (_lock)
+        {
+            if (_stdin is null)
+            {
+                _pendingStdin.Add(data);
+                return Task.CompletedTask;
+            }
+        }
+        return _stdin(data);
+    }
+
+    public Task CloseStdinAsync()
+    {
+        lock (_lock)
+        {
+            if (_closeStdin is null)
+            {
+                _stdinClosedEarly = true;
+                return Task.CompletedTask;
+            }
+        }
+        return _closeStdin();
+    }
 
     private sealed class Unsubscribe(ContainerStreams owner, Channel<OutputChunk> channel) : IDisposable
     {

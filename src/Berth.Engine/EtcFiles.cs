@@ -18,7 +18,7 @@ internal static class EtcFiles
 
     public static void Write(string dir, string hostname, string domainname, IEnumerable<string>? extraHosts)
     {
-        AtomicFile.WriteText(Path.Join(dir, "hostname"), hostname + "\n");
+        AtomicFile.WriteText(Path.Join(dir, "hostname"), hostname + "\n", durable: false);
         var hosts = new StringBuilder(DefaultHosts.Replace("\r\n", "\n", StringComparison.Ordinal));
         foreach (var extra in extraHosts ?? [])
         {
@@ -29,8 +29,8 @@ internal static class EtcFiles
             }
         }
         _ = domainname;
-        AtomicFile.WriteText(Path.Join(dir, "hosts"), hosts.ToString());
-        AtomicFile.WriteText(Path.Join(dir, "resolv.conf"), ResolvConf());
+        AtomicFile.WriteText(Path.Join(dir, "hosts"), hosts.ToString(), durable: false);
+        AtomicFile.WriteText(Path.Join(dir, "resolv.conf"), ResolvConf(), durable: false);
     }
 
     /// <summary>The host's resolv.conf without loopback nameservers (unreachable from the container's network

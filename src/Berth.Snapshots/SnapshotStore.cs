@@ -63,7 +63,8 @@ internal sealed class SnapshotStore
         try
         {
             populate(tmp);
-            WriteInfo(tmp, new SnapshotRecord { Key = key, Parent = parent, Kind = kind, Created = DateTimeOffset.UtcNow });
+            // Only committed layers (image data) need to survive a crash byte for byte; they get theirs in Rename.
+            WriteInfo(tmp, new SnapshotRecord { Key = key, Parent = parent, Kind = kind, Created = DateTimeOffset.UtcNow }, durable: false);
             Directory.Move(tmp, dir);
         }
         catch
@@ -127,8 +128,8 @@ internal sealed class SnapshotStore
         TreeRemover.Remove(doomed);
     }
 
-    private static void WriteInfo(string dir, SnapshotRecord record) =>
-        AtomicFile.Write(Path.Join(dir, "info.json"), JsonSerializer.SerializeToUtf8Bytes(record, SnapshotJson.Default.SnapshotRecord));
+    private static void WriteInfo(string dir, SnapshotRecord record, bool durable = true) =>
+        AtomicFile.Write(Path.Join(dir, "info.json"), JsonSerializer.SerializeToUtf8Bytes(record, SnapshotJson.Default.SnapshotRecord), durable);
 }
 
 internal sealed class SnapshotRecord
