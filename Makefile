@@ -34,8 +34,8 @@ down:
 
 ## test: the whole suite (style, unit and kernel tests, end-to-end with the real docker CLI)
 test: deps build
-	$(DOTNET) format Berth.sln --verify-no-changes -v:q
-	$(DOTNET) test Berth.sln -c Release --nologo -v:q -- RunConfiguration.TestSessionTimeout=2400000
+	$(DOTNET) format Berth.slnx --verify-no-changes -v:q
+	$(DOTNET) test Berth.slnx -c Release --nologo -v:q -- RunConfiguration.TestSessionTimeout=2400000
 
 ## bench: Berth against the real Docker (Debian's docker.io) side by side
 bench: deps build

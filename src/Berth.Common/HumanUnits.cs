@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Berth.Common;
 
-/// <summary>Durations and sizes in the words and units Docker prints (<c>Up 3 seconds</c>, <c>1.98MB</c>).</summary>
+/// <summary>Durations in the words Docker prints (<c>Up 3 seconds</c>, <c>About a minute</c>), as go-units HumanDuration.</summary>
 public static class HumanUnits
 {
     public static string Duration(TimeSpan d)
@@ -29,7 +29,8 @@ public static class HumanUnits
         {
             return Inv($"{minutes} minutes");
         }
-        var hours = (long)(d.TotalHours + 0.5);
+        // Go's d.Round(time.Hour): halves round away from zero.
+        var hours = (long)Math.Round(d.TotalHours, MidpointRounding.AwayFromZero);
         if (hours == 1)
         {
             return "About an hour";

@@ -135,6 +135,12 @@ public sealed partial class ContainerService
         List<TaskCompletionSource<ContainerExit>> waiters;
         lock (_lock)
         {
+            entry.Shim = null; // stop and kill now find nothing to signal
+        }
+        // compat(docker): the container counts as stopped (for wait, ps, inspect) only once its mount and bundle are gone.
+        ReleaseRuntimeState(c.Id);
+        lock (_lock)
+        {
             c.State.Status = "exited";
             c.State.Running = false;
             c.State.Paused = false;
@@ -142,11 +148,9 @@ public sealed partial class ContainerService
             c.State.ExitCode = exit.ExitCode;
             c.State.OOMKilled = exit.OomKilled;
             c.State.FinishedAt = exit.ExitedAt;
-            entry.Shim = null;
             waiters = [.. entry.ExitWaiters];
             entry.ExitWaiters.Clear();
         }
-        ReleaseRuntimeState(c.Id);
         Persist(c);
         entry.Streams.DisconnectStdin();
         entry.Streams.Complete();

@@ -53,13 +53,14 @@ internal static class UserLookup
                 throw BerthException.Invalid($"unable to find group {groupPart}: no matching entries in group file");
             }
         }
-        var additional = new List<uint>();
+        // compat(docker): the primary group is always among the supplementary groups (moby since 20.10.18,
+        // CVE-2022-36109), also with an explicit group (-u 0:10) or a uid without a passwd entry.
+        var additional = new List<uint> { gid };
         if (name.Length > 0 && groupPart is null)
         {
             foreach (var g in groups)
             {
-                // compat(runc): the user's own group counts among its supplementary groups.
-                if ((g[3].Split(',').Contains(name) || g[2] == gid.ToString(CultureInfo.InvariantCulture)) && uint.TryParse(g[2], NumberStyles.None, CultureInfo.InvariantCulture, out var extra) && !additional.Contains(extra))
+                if (g[3].Split(',').Contains(name) && uint.TryParse(g[2], NumberStyles.None, CultureInfo.InvariantCulture, out var extra) && !additional.Contains(extra))
                 {
                     additional.Add(extra);
                 }

@@ -86,7 +86,7 @@ internal static class ContainerRoutes
                 continue;
             }
             if (!filters.MatchAny("id", x => ct.Id.StartsWith(x, StringComparison.Ordinal)) ||
-                !filters.MatchAny("name", x => System.Text.RegularExpressions.Regex.IsMatch(ct.Name, x) || ct.BareName.Contains(x, StringComparison.Ordinal)) ||
+                !filters.MatchAny("name", x => NameMatches(ct, x)) ||
                 !filters.MatchLabels("label", ct.Config.Labels) ||
                 !filters.MatchExact("status", status) ||
                 !filters.MatchAny("exited", x => status == "exited" && ct.State.ExitCode.ToString(CultureInfo.InvariantCulture) == x) ||
@@ -107,6 +107,19 @@ internal static class ContainerRoutes
             }
         }
         return result;
+    }
+
+    // compat(docker): the name filter is a regular expression, matched against the name with and without its "/".
+    private static bool NameMatches(Container ct, string pattern)
+    {
+        try
+        {
+            return System.Text.RegularExpressions.Regex.IsMatch(ct.Name, pattern) || System.Text.RegularExpressions.Regex.IsMatch(ct.BareName, pattern);
+        }
+        catch (ArgumentException)
+        {
+            return ct.BareName.Contains(pattern, StringComparison.Ordinal);
+        }
     }
 
     private static ContainerSummary Summary(EngineServices s, Container ct, bool size)
@@ -264,7 +277,8 @@ internal static class ContainerRoutes
                 var payload = e.Line;
                 if (timestamps || details)
                 {
-                    var prefix = (timestamps ? JsonFileLog.FormatTime(e.Time) + " " : "") + (details ? " " : "");
+                    // compat(docker): RFC3339NanoFixed, always nine fractional digits (.NET time has 100 ns ticks).
+                    var prefix = (timestamps ? e.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture) + " " : "") + (details ? " " : "");
                     payload = (byte[])[.. Encoding.UTF8.GetBytes(prefix), .. e.Line.Span];
                 }
                 var frame = ct.Config.Tty ? payload.ToArray() : Framing.Frame(e.Stream == LogStream.Stderr ? Framing.Stderr : Framing.Stdout, payload.Span);

@@ -8,55 +8,8 @@ internal static class HumanUnits
     private static readonly string[] DecimalAbbrs = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     private static readonly string[] BinaryAbbrs = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
 
-    /// <summary>go-units HumanDuration.</summary>
-    public static string Duration(TimeSpan d)
-    {
-        var seconds = (long)d.TotalSeconds;
-        if (seconds < 1)
-        {
-            return "Less than a second";
-        }
-        if (seconds == 1)
-        {
-            return "1 second";
-        }
-        if (seconds < 60)
-        {
-            return seconds.ToString(CultureInfo.InvariantCulture) + " seconds";
-        }
-        var minutes = (long)d.TotalMinutes;
-        if (minutes == 1)
-        {
-            return "About a minute";
-        }
-        if (minutes < 60)
-        {
-            return minutes.ToString(CultureInfo.InvariantCulture) + " minutes";
-        }
-        // Go's d.Round(time.Hour): halves round away from zero.
-        var hours = (long)Math.Round(d.TotalHours, MidpointRounding.AwayFromZero);
-        if (hours == 1)
-        {
-            return "About an hour";
-        }
-        if (hours < 48)
-        {
-            return hours.ToString(CultureInfo.InvariantCulture) + " hours";
-        }
-        if (hours < 24 * 7 * 2)
-        {
-            return (hours / 24).ToString(CultureInfo.InvariantCulture) + " days";
-        }
-        if (hours < 24 * 30 * 2)
-        {
-            return (hours / 24 / 7).ToString(CultureInfo.InvariantCulture) + " weeks";
-        }
-        if (hours < 24 * 365 * 2)
-        {
-            return (hours / 24 / 30).ToString(CultureInfo.InvariantCulture) + " months";
-        }
-        return ((long)d.TotalHours / 24 / 365).ToString(CultureInfo.InvariantCulture) + " years";
-    }
+    /// <summary>go-units HumanDuration; the daemon words <c>Up 3 seconds</c> with the same function.</summary>
+    public static string Duration(TimeSpan d) => Common.HumanUnits.Duration(d);
 
     /// <summary>"N units ago" from a Unix time, as docker's CREATED columns.</summary>
     public static string Ago(long unixSeconds, DateTimeOffset now) =>

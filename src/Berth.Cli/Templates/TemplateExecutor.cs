@@ -8,6 +8,13 @@ internal sealed class TemplateExecutor
 {
     private static readonly object Unset = new();
 
+    /// <summary>The docker API types' Go fields whose JSON keys are spelled otherwise.</summary>
+    private static readonly Dictionary<string, string> GoFieldJsonKeys = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "Id",
+        ["APIVersion"] = "ApiVersion",
+    };
+
     private readonly string _text;
     private readonly Dictionary<string, TemplateFunction> _functions;
     private readonly StringBuilder _out;
@@ -328,6 +335,11 @@ internal sealed class TemplateExecutor
                 // a missing map key prints <no value>.
                 if (TemplateValues.LooksLikeStruct(obj))
                 {
+                    // compat(docker): templates may name the Go field where its JSON key differs ({{.ID}} for "Id").
+                    if (GoFieldJsonKeys.TryGetValue(name, out var key) && obj.TryGetProperty(key, out prop))
+                    {
+                        return TemplateValues.FromJson(prop, key);
+                    }
                     throw Error(node, $"map has no entry for key \"{name}\"");
                 }
                 return NoValue.Instance;
