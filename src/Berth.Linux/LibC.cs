@@ -284,6 +284,12 @@ public static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pthread_sigmask(int how, void* set, void* oldset);
 
+    public const int SIG_SETMASK = 2;
+    public const nint SIG_DFL = 0, SIG_ERR = -1;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint signal(int signum, nint handler);
+
     // posix_spawn(3): file actions and attributes are opaque buffers (80 and 336 bytes in glibc; we give 512).
     public const int SpawnBufferSize = 512;
 

@@ -58,6 +58,36 @@ public static unsafe class Proc
         throw new LinuxException("kill", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), Sys.LastErrno);
     }
 
+    /// <summary>
+    /// Gives back the signal state a new program expects: exec resets handled signals but keeps ignored ones and the
+    /// mask, and the .NET runtime ignores SIGPIPE, so a program exec'd from .NET would start with SIGPIPE ignored.
+    /// Call it last before <see cref="Exec"/>: it leaves the runtime's own handlers alone, only the ignored go.
+    /// </summary>
+    public static void ResetSignalsForExec()
+    {
+        // Without /proc (a spec may not mount it) only the one .NET is known to ignore; never reset a handled
+        // signal here, the runtime still needs its own until exec.
+        var mask = 1UL << (LibC.SIGPIPE - 1);
+        try
+        {
+            var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            mask |= ignored is null ? 0 : Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        for (var sig = 1; sig <= 64; sig++)
+        {
+            if ((mask & (1UL << (sig - 1))) != 0 && sig is not (LibC.SIGKILL or LibC.SIGSTOP))
+            {
+                LibC.signal(sig, LibC.SIG_DFL); // glibc refuses its internal 32 and 33; nothing else can fail
+            }
+        }
+        var empty = stackalloc byte[128];
+        LibC.sigemptyset(empty);
+        LibC.pthread_sigmask(LibC.SIG_SETMASK, empty, null); // returns an errno, and cannot fail with these arguments
+    }
+
     /// <summary>Replaces the process image. Returns only by throwing.</summary>
     public static void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
     {

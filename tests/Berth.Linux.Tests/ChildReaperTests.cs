@@ -33,7 +33,9 @@ public sealed class ChildReaperTests
         using var devnull = Fs.Open("/dev/null", LibC.O_RDWR);
         var pids = Enumerable.Range(0, 5).Select(_ => Spawner.Spawn(new SpawnRequest
         {
-            Path = "/bin/true", Args = ["true"], Detached = true,
+            Path = "/bin/true",
+            Args = ["true"],
+            Detached = true,
             Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle> { [0] = devnull, [1] = devnull, [2] = devnull },
         })).ToList();
 

@@ -117,8 +117,11 @@ public sealed class SpawnerTests : IDisposable
             {
                 pid = Spawner.Spawn(new SpawnRequest
                 {
-                    Path = "/bin/sh", Args = ["sh", "-c", "pwd; echo $GREETING"], Env = ["GREETING=hello"],
-                    WorkingDirectory = _dir.Path, Fds = new Dictionary<int, SafeHandle> { [1] = write },
+                    Path = "/bin/sh",
+                    Args = ["sh", "-c", "pwd; echo $GREETING"],
+                    Env = ["GREETING=hello"],
+                    WorkingDirectory = _dir.Path,
+                    Fds = new Dictionary<int, SafeHandle> { [1] = write },
                 });
             }
             Assert.Equal(0, (await ChildReaper.WaitAsync(pid).WaitAsync(Child.Timeout)).Code);

@@ -65,5 +65,5 @@ public sealed class CgroupDriver
     public static CgroupDriver FakeV1(IReadOnlyList<CgroupHierarchy> hierarchies) => new(1, hierarchies, null, kernel: false);
 
     public ICgroup Open(string path) =>
-        Version == 1 ? new CgroupV1(_v1, path, _kernel) : new CgroupV2(_v2Root!, path, _kernel);
+        Version == 1 ? new CgroupV1(_v1, path, _kernel, _v2Root) : new CgroupV2(_v2Root!, path, _kernel);
 }

@@ -8,12 +8,16 @@ internal sealed class CgroupV1 : ICgroup
 {
     private readonly IReadOnlyList<CgroupHierarchy> _hierarchies;
     private readonly bool _kernel;
+    private readonly string? _unified;
 
-    public CgroupV1(IReadOnlyList<CgroupHierarchy> hierarchies, string path, bool kernel)
+    /// <param name="unifiedRoot">The controller-less v2 mount of a hybrid host. The container joins it as runc does,
+    /// so tools that read the v2 tree (and /proc/PID/cgroup's "0::" line) place it; best effort, it limits nothing.</param>
+    public CgroupV1(IReadOnlyList<CgroupHierarchy> hierarchies, string path, bool kernel, string? unifiedRoot = null)
     {
         _hierarchies = hierarchies;
         Path = path;
         _kernel = kernel;
+        _unified = unifiedRoot is null ? null : System.IO.Path.Join(unifiedRoot, path);
     }
 
     public string Path { get; }
@@ -51,6 +55,16 @@ internal sealed class CgroupV1 : ICgroup
             else
             {
                 Directory.CreateDirectory(Dir(h));
+            }
+        }
+        if (_unified is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(_unified);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
             }
         }
     }
@@ -149,6 +163,16 @@ internal sealed class CgroupV1 : ICgroup
         {
             CgroupFiles.Write(Dir(h), "cgroup.procs", text);
         }
+        if (_unified is not null && Directory.Exists(_unified))
+        {
+            try
+            {
+                CgroupFiles.Write(_unified, "cgroup.procs", text);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     public IReadOnlyList<int> Processes() =>
@@ -160,6 +184,10 @@ internal sealed class CgroupV1 : ICgroup
         foreach (var h in _hierarchies)
         {
             ok &= CgroupFiles.RemoveDir(Dir(h), timeout, _ => _kernel);
+        }
+        if (_unified is not null)
+        {
+            ok &= CgroupFiles.RemoveDir(_unified, timeout, _ => _kernel);
         }
         return ok;
     }

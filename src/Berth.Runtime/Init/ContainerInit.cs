@@ -43,6 +43,7 @@ public static class ContainerInit
             }
             BecomeUser(process);
             Sys.Check(LibC.chdir(process.Cwd), "chdir", process.Cwd);
+            Proc.ResetSignalsForExec(); // or the container's program would start with SIGPIPE ignored, as .NET runs
             Proc.Exec(program, process.Args, env);
             return 1;
         }

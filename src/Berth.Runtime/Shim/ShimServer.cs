@@ -28,6 +28,7 @@ public sealed class ShimServer
     private readonly LineSplitter _stdoutLines = new();
     private readonly LineSplitter _stderrLines = new();
     private readonly List<Thread> _pumps = [];
+    private readonly List<Task> _serving = [];
 
     private ICgroup? _cgroup;
     private int _pid;
@@ -107,15 +108,29 @@ public sealed class ShimServer
 
         _ = AcceptLoopAsync(listener);
         var exit = WaitForExit();
-        listener.Dispose();
+        // Unlink first, so a late client finds no socket (and reads exit.json) instead of a connection that is
+        // reset; then serve those already queued, who asked while the shim was alive, before closing.
         File.Delete(_options.Socket);
-        // Give attached clients a moment to take the exit frame before the process goes.
-        Task[] drains;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (listener.Poll(0, SelectMode.SelectRead) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1);
+        }
+        listener.Dispose();
+        // Give attached clients a moment to take the exit frame, and Wait calls their answer, before the process goes.
+        Task[] pending;
         lock (_lock)
         {
-            drains = _subscribers.Select(s => s.Reader.Completion).ToArray();
+            pending = [.. _subscribers.Select(s => s.Reader.Completion), .. _serving];
         }
-        Task.WaitAll(drains, TimeSpan.FromSeconds(2));
+        try
+        {
+            Task.WaitAll(pending, TimeSpan.FromSeconds(2));
+        }
+        catch (AggregateException)
+        {
+            // A client that went away mid-answer: nothing more to give it.
+        }
         return exit.Error is null ? 0 : 1;
     }
 
@@ -464,7 +479,18 @@ public sealed class ShimServer
             {
                 return;
             }
-            _ = ServeAsync(client);
+            var serving = ServeAsync(client);
+            lock (_lock)
+            {
+                _serving.Add(serving);
+            }
+            _ = serving.ContinueWith(t =>
+            {
+                lock (_lock)
+                {
+                    _serving.Remove(t);
+                }
+            }, TaskScheduler.Default);
         }
     }
 

@@ -106,11 +106,16 @@ internal sealed partial class ProbeReport(JsonElement root)
         {
             lines["cgroupFile." + file] = value;
         }
-        lines["cgroups"] = string.Join('\n', Cgroups.Select(c => c.Replace(containerId, "<id>", StringComparison.Ordinal)));
+        lines["cgroups"] = string.Join('\n', Cgroups);
         foreach (var group in Mounts.GroupBy(m => m.MountPoint))
         {
             // Stacked mounts keep their order: a masked path is a mount on top of /proc.
             lines["mount." + group.Key] = string.Join(" | ", group.Select(m => m.Describe()));
+        }
+        // The id names the hostname, the cgroups and the bundle's paths; two runs differ in nothing else by it.
+        foreach (var key in lines.Keys.ToList())
+        {
+            lines[key] = lines[key].Replace(containerId, "<id>", StringComparison.Ordinal);
         }
         return lines;
     }

@@ -61,6 +61,16 @@ internal static partial class ProbeRootfs
             }
         }
         var root = Path.Join(TestContainer.BaseDir, $"rootfs-{Environment.ProcessId}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         foreach (var dir in new[] { "bin", "dev", "proc", "sys", "etc", "root", "tmp", "usr/local/bin", WorkDir.TrimStart('/') })
         {
             Directory.CreateDirectory(Path.Join(root, dir));

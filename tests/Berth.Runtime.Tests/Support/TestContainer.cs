@@ -79,16 +79,22 @@ internal sealed class TestContainer : IAsyncDisposable
         var created = clock.Elapsed;
         await using var attachment = await client.AttachAsync(ct).WaitAsync(Timeout, ct);
         var attached = ReadAttachedAsync(attachment, ct);
+        // Wait is asked before Start: a shim ends soon after its container, and a Wait sent after that finds no
+        // socket (a daemon then reads exit.json, see ContainerRuntime.ReadExit).
+        var waiting = client.WaitAsync(ct);
         await client.StartAsync(ct).WaitAsync(Timeout, ct);
-        var exit = await client.WaitAsync(ct).WaitAsync(Timeout, ct);
+        var exit = await waiting.WaitAsync(Timeout, ct);
         var exited = clock.Elapsed;
+        var (attachedStdout, attachedExit) = await attached.WaitAsync(Timeout, ct);
+        Assert.True(attachedExit is not null, "the attached client got no exit frame");
+        Assert.Equal((exit.ExitCode, exit.Signal), (attachedExit.ExitCode, attachedExit.Signal));
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         foreach (var e in JsonFileLog.ReadAll(LogPath))
         {
             (e.Stream == LogStream.Stdout ? stdout : stderr).Append(Encoding.UTF8.GetString(e.Line.Span));
         }
-        return new RunResult(ready, exit, stdout.ToString(), stderr.ToString(), await attached.WaitAsync(Timeout, ct), created, exited);
+        return new RunResult(ready, exit, stdout.ToString(), stderr.ToString(), attachedStdout, created, exited);
     }
 
     /// <summary>Starts the shim and waits until the container is created (its process exists, not yet exec'd).</summary>
@@ -101,7 +107,10 @@ internal sealed class TestContainer : IAsyncDisposable
         return (client, ready);
     }
 
-    private static async Task<string> ReadAttachedAsync(ShimAttachment attachment, CancellationToken ct)
+    /// <summary>For a shim a test started by other means: its pids, for the checks and the cleanup.</summary>
+    public void Adopt(ShimReady ready) => _ready = ready;
+
+    private static async Task<(string Stdout, ExitRecord? Exit)> ReadAttachedAsync(ShimAttachment attachment, CancellationToken ct)
     {
         var stdout = new MemoryStream();
         while (await attachment.ReadAsync(ct) is { } frame)
@@ -112,10 +121,10 @@ internal sealed class TestContainer : IAsyncDisposable
             }
             else if (frame.Type == ShimFrame.Exit)
             {
-                break;
+                return (Encoding.UTF8.GetString(stdout.ToArray()), JsonSerializer.Deserialize(frame.Payload, ShimJson.Default.ExitRecord));
             }
         }
-        return Encoding.UTF8.GetString(stdout.ToArray());
+        return (Encoding.UTF8.GetString(stdout.ToArray()), null);
     }
 
     /// <summary>The directories this container's cgroup would occupy on any hierarchy of the host.</summary>
@@ -136,7 +145,7 @@ internal sealed class TestContainer : IAsyncDisposable
     /// <summary>For a container whose create failed: no cgroup, no mount, no socket.</summary>
     public void AssertNoCgroupsOrMounts()
     {
-        Assert.Empty(CgroupDirs().Where(Directory.Exists));
+        Assert.DoesNotContain(CgroupDirs(), Directory.Exists);
         Assert.Empty(Mounts.Read().Where(m => m.MountPoint.StartsWith(Bundle + "/", StringComparison.Ordinal)).Select(m => m.MountPoint));
     }
 
@@ -175,6 +184,10 @@ internal sealed class TestContainer : IAsyncDisposable
         foreach (var m in Mounts.Read().Select(m => m.MountPoint).Where(p => p.StartsWith(Bundle + "/", StringComparison.Ordinal)).Reverse())
         {
             Mounts.TryUnmount(m);
+        }
+        if (Environment.GetEnvironmentVariable("BERTH_TEST_KEEP_BUNDLES") == "1")
+        {
+            return; // for a post-mortem: shim.log, runtime.log, config.json
         }
         try
         {
