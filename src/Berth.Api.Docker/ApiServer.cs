@@ -148,11 +148,12 @@ public sealed partial class ApiServer : IAsyncDisposable
             {
                 throw BerthException.NotFound("page not found");
             }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await handler(context).ConfigureAwait(false);
             if (Log.Enabled(LogLevel.Debug))
             {
-                Log.Debug("Calling " + head.Method + " " + head.Target);
+                Log.Debug("API call", ("method", head.Method), ("path", head.Target), ("ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)));
             }
-            await handler(context).ConfigureAwait(false);
         }
         catch (BerthException e) when (!context.ResponseStarted)
         {

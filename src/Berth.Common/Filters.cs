@@ -112,16 +112,17 @@ public sealed class Filters
 
     public bool GetBool(string key, bool fallback)
     {
-        var v = Get(key);
-        if (v.Count == 0)
+        if (!_values.TryGetValue(key, out var v))
         {
             return fallback;
         }
-        return v[0] switch
+        // compat(docker): GetBoolOrDefault refuses a key without values, and true and false given together.
+        var isTrue = v.Contains("true") || v.Contains("1");
+        var isFalse = v.Contains("false") || v.Contains("0");
+        if (isTrue == isFalse)
         {
-            "true" or "1" => true,
-            "false" or "0" => false,
-            _ => throw BerthException.Invalid($"invalid filter '{key}={v[0]}'"),
-        };
+            throw BerthException.Invalid($"invalid filter '{key}={string.Join(',', v)}'");
+        }
+        return isTrue;
     }
 }

@@ -8,7 +8,7 @@ public static class Glob
         int p = 0, t = 0, starP = -1, starT = -1;
         while (t < text.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' && text[t] != separator || pattern[p] == text[t]))
+            if (p < pattern.Length && pattern[p] != '*' && (pattern[p] == '?' && text[t] != separator || pattern[p] == text[t]))
             {
                 p++;
                 t++;

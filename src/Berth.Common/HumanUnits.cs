@@ -64,7 +64,8 @@ public static class HumanUnits
             bytes /= 1000;
             i++;
         }
-        return bytes.ToString("G4", CultureInfo.InvariantCulture) + units[i];
+        // compat(docker): Go's %.4g writes a lower-case exponent (1e+04YB).
+        return bytes.ToString("G4", CultureInfo.InvariantCulture).ToLowerInvariant() + units[i];
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -109,7 +109,15 @@ public sealed class ContentStore
             File.Delete(ingestPath); // same content already stored
             return;
         }
-        File.Move(ingestPath, target);
+        try
+        {
+            File.Move(ingestPath, target);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            // A concurrent writer of the same content published first (Move refuses to replace).
+            File.Delete(ingestPath);
+        }
     }
 }
 

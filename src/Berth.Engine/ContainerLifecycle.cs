@@ -41,6 +41,8 @@ public sealed partial class ContainerService
         var bundle = BundleOf(c.Id);
         var rootfs = Path.Join(bundle, "rootfs");
         var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double mounted = 0, bundled = 0, created = 0;
         try
         {
             Directory.CreateDirectory(bundle);
@@ -48,12 +50,14 @@ public sealed partial class ContainerService
             RootfsMounter.Unmount(rootfs);
             var mounts = _images.RootfsMounts(c.Id).Select(m => new Mount { Type = m.Type, Source = m.Source, Options = [.. m.Options] }).ToList();
             RootfsMounter.Mount(mounts, rootfs);
+            mounted = clock.Elapsed.TotalMilliseconds;
             var user = UserLookup.Resolve(rootfs, c.Config.User, c.HostConfig.GroupAdd);
             PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
             var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
             var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private");
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
+            bundled = clock.Elapsed.TotalMilliseconds;
             var runtime = c.HostConfig.Runtime == "berth" ? "berth" : _options.Runtimes[c.HostConfig.Runtime];
             var (shim, ready) = await _runtime.CreateAsync(new ShimOptions
             {
@@ -65,6 +69,7 @@ public sealed partial class ContainerService
                 RuntimeRoot = Path.Join(_options.ExecRoot, "runtime-" + c.HostConfig.Runtime),
                 OpenStdin = c.Config.OpenStdin,
             }, ct).ConfigureAwait(false);
+            created = clock.Elapsed.TotalMilliseconds;
             var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
             entry.Shim = shim;
             entry.Stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -87,6 +92,12 @@ public sealed partial class ContainerService
             Persist(c);
             started.SetResult(true);
             Publish(c, "start");
+            if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("container started", ("id", c.ShortId), ("rootfs-ms", mounted.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),
+                    ("bundle-ms", bundled.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)), ("shim-created-ms", created.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),
+                    ("running-ms", clock.Elapsed.TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+            }
         }
         catch (Exception e) when (e is BerthException or IOException or UnauthorizedAccessException)
         {

@@ -205,18 +205,20 @@ public sealed class QueryString
 
     private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
 
-    public string? this[string name] => _values.TryGetValue(name, out var v) ? v[^1] : null;
+    /// <summary>The first value of <paramref name="name"/>, as Go's <c>Request.FormValue</c> gives dockerd.</summary>
+    public string? this[string name] => _values.TryGetValue(name, out var v) ? v[0] : null;
 
     public IReadOnlyList<string> All(string name) => _values.TryGetValue(name, out var v) ? v : [];
 
     public bool Has(string name) => _values.ContainsKey(name);
 
-    /// <summary>Docker's booleans: 1/true/yes are true, 0/false/no and empty are false.</summary>
-    public bool Bool(string name, bool fallback = false) => this[name] switch
+    /// <summary>Docker's booleans (httputils.BoolValue): empty, 0, no, false and none are false, whatever their case
+    /// and surrounding spaces; any other value is true.</summary>
+    public bool Bool(string name, bool fallback = false) => this[name]?.Trim().ToLowerInvariant() switch
     {
         null => fallback,
-        "1" or "true" or "True" or "yes" => true,
-        _ => false,
+        "" or "0" or "no" or "false" or "none" => false,
+        _ => true,
     };
 
     public static string Encode(IEnumerable<KeyValuePair<string, string>> pairs) =>

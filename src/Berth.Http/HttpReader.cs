@@ -37,6 +37,10 @@ public sealed class HttpReader(Stream stream, int bufferSize = 16 * 1024)
                 {
                     line.RemoveAt(line.Count - 1);
                 }
+                if (line.Count > maxLength)
+                {
+                    throw new HttpProtocolException("header line too long");
+                }
                 return Encoding.Latin1.GetString(line.ToArray());
             }
             line.AddRange(span);

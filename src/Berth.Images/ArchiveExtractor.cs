@@ -20,6 +20,10 @@ internal static class ArchiveExtractor
         {
             while (reader.GetNextEntry(copyData: false) is { } entry)
             {
+                if (entry.Name.StartsWith('/'))
+                {
+                    throw BerthException.Invalid($"invalid image archive: {entry.Name} is an absolute name");
+                }
                 var path = Inside(root, entry.Name);
                 switch (entry.EntryType)
                 {

@@ -20,7 +20,8 @@ public static class ConfigChanges
                 continue;
             }
             var space = line.IndexOfAny([' ', '\t']);
-            var instruction = (space < 0 ? line : line[..space]).ToUpperInvariant();
+            var word = space < 0 ? line : line[..space];
+            var instruction = word.ToUpperInvariant();
             var rest = space < 0 ? "" : line[(space + 1)..].Trim();
             switch (instruction)
             {
@@ -56,7 +57,7 @@ public static class ConfigChanges
                     config.User = rest;
                     break;
                 case "WORKDIR":
-                    config.WorkingDir = rest.StartsWith('/') ? rest : Path.Join(config.WorkingDir ?? "/", rest);
+                    config.WorkingDir = rest.StartsWith('/') ? rest : JoinClean(config.WorkingDir, rest);
                     break;
                 case "VOLUME":
                     foreach (var v in rest.StartsWith('[') ? CommandForm(rest) : [.. rest.Split(' ', StringSplitOptions.RemoveEmptyEntries)])
@@ -73,9 +74,17 @@ public static class ConfigChanges
                     config.OnBuild.Add(rest);
                     break;
                 default:
-                    throw BerthException.Invalid($"{instruction} is not a valid change command");
+                    // compat(docker): the instruction as the user typed it.
+                    throw BerthException.Invalid($"{word} is not a valid change command");
             }
         }
+    }
+
+    /// <summary>compat(docker): a relative WORKDIR is joined to the current one and cleaned, as Go's filepath.Join.</summary>
+    private static string JoinClean(string? current, string relative)
+    {
+        var full = Path.GetFullPath(relative, current is { Length: > 0 } c && c.StartsWith('/') ? c : "/");
+        return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
     /// <summary>JSON array (exec form) or a string run by <c>/bin/sh -c</c> (shell form).</summary>
@@ -120,7 +129,7 @@ public static class ConfigChanges
             {
                 throw BerthException.Invalid($"{instruction} names can not be blank");
             }
-            yield return (w[..eq], Unquote(w[(eq + 1)..]));
+            yield return (Unquote(w[..eq]), Unquote(w[(eq + 1)..]));
         }
     }
 

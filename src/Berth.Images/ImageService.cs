@@ -248,12 +248,14 @@ public sealed partial class ImageService
         try
         {
             LayerApplyResult result;
+            string chain;
             using (var writer = _content.CreateWriter())
             {
                 result = LayerApplier.Apply(layer, _snapshots.LayerDirectory(key), ApplyOptions, writer);
+                // Before the commit: a layer that is not what the config says never becomes content.
+                chain = chainOf?.Invoke(result.DiffId) ?? (parentChain is null ? result.DiffId.Value : Digest.Of(parentChain + " " + result.DiffId.Value).Value);
                 writer.Commit(result.DiffId, result.UncompressedSize);
             }
-            var chain = chainOf?.Invoke(result.DiffId) ?? (parentChain is null ? result.DiffId.Value : Digest.Of(parentChain + " " + result.DiffId.Value).Value);
             if (_snapshots.Stat(chain) is null)
             {
                 _snapshots.Commit(chain, key);

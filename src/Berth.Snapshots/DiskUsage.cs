@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Berth.Linux;
 
 namespace Berth.Snapshots;
@@ -14,7 +15,13 @@ public static class DiskUsage
         var seen = new HashSet<ulong>();
         long total = 0;
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
-        foreach (var path in Directory.EnumerateFiles(root, "*", options))
+        // Never into a symlinked directory: a layer's link may point anywhere on the host (lib -> /usr/lib).
+        var files = new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) => e.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
+        foreach (var path in files)
         {
             if (!Fs.TryLstat(path, out var st) || (st.st_mode & LibC.S_IFMT) != LibC.S_IFREG)
             {

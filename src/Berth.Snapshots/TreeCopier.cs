@@ -15,7 +15,7 @@ public static class TreeCopier
         for (var i = dirs.Count - 1; i >= 0; i--)
         {
             var (path, st) = dirs[i];
-            Fs.Lutimes(path, Time(st.st_atim), Time(st.st_mtim));
+            SetTimes(path, st);
         }
     }
 
@@ -71,10 +71,16 @@ public static class TreeCopier
         }
         if (type != LibC.S_IFDIR)
         {
-            Fs.Lutimes(dst, Time(st.st_atim), Time(st.st_mtim));
+            SetTimes(dst, st);
         }
     }
 
-    private static DateTimeOffset Time(LibC.Timespec t) =>
-        DateTimeOffset.UnixEpoch.AddTicks(t.tv_sec * TimeSpan.TicksPerSecond + t.tv_nsec / 100);
+    /// <summary>The source's timespecs as they are: a DateTimeOffset would round the nanoseconds to 100 ns.</summary>
+    private static unsafe void SetTimes(string path, LibC.Stat st)
+    {
+        var times = stackalloc LibC.Timespec[2];
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        Sys.Check(LibC.utimensat(LibC.AT_FDCWD, path, times, LibC.AT_SYMLINK_NOFOLLOW), "utimensat", path);
+    }
 }

@@ -442,7 +442,8 @@ public sealed class ShimServer
             _status = "stopped";
         }
         Cleanup();
-        AtomicFile.Write(Path.Join(_options.Bundle, "exit.json"), JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord));
+        // The bundle lives on the exec root (tmpfs): a crash of the machine ends the container too, so no fsync.
+        AtomicFile.Write(Path.Join(_options.Bundle, "exit.json"), JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord), durable: false);
         lock (_lock)
         {
             Broadcast(ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord));
