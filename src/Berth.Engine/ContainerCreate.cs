@@ -16,6 +16,7 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
         Validate(host);
+        ValidateConfig(config);
         var image = _images.TryResolve(config.Image)
             ?? throw BerthException.NotFound($"No such image: {(Reference.TryParse(config.Image, out var r, out _) && r is not null ? (r.Tag is null && r.Digest is null ? r.WithTag(Reference.DefaultTag) : r).Familiar : config.Image)}");
         var imageConfig = _images.Config(image).Config ?? new ImageRuntimeConfig();
@@ -101,14 +102,22 @@ public sealed partial class ContainerService
         {
             c.Entrypoint = null; // --entrypoint "" clears the image's
         }
-        var env = new List<string>(image.Env ?? []);
-        foreach (var kv in c.Env ?? [])
+        // compat(docker): the user's variables first, then the image's that the user did not set.
+        if (c.Env is not { Count: > 0 })
         {
-            var key = kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : kv;
-            env.RemoveAll(x => x == key || x.StartsWith(key + "=", StringComparison.Ordinal));
-            env.Add(kv);
+            c.Env = image.Env;
         }
-        c.Env = env.Count > 0 ? env : c.Env;
+        else
+        {
+            foreach (var imageEnv in image.Env ?? [])
+            {
+                var key = imageEnv.Split('=', 2)[0];
+                if (!c.Env.Any(u => u.Split('=', 2)[0] == key))
+                {
+                    c.Env.Add(imageEnv);
+                }
+            }
+        }
         if (image.Labels is { Count: > 0 })
         {
             var labels = new Dictionary<string, string>(image.Labels);
@@ -202,6 +211,78 @@ public sealed partial class ContainerService
         if (h.PortBindings is { Count: > 0 } || h.PublishAllPorts)
         {
             throw new BerthException(ErrorKind.NotImplemented, "published ports need container networking, which this berthd does not have yet");
+        }
+        // Options that change isolation or lifecycle are refused until they are implemented: running a container
+        // without what the user asked for would be worse than not running it.
+        var unsupported = new List<string>();
+        if (h.CapAdd is { Count: > 0 } || h.CapDrop is { Count: > 0 })
+        {
+            unsupported.Add("--cap-add/--cap-drop");
+        }
+        if (h.Privileged)
+        {
+            unsupported.Add("--privileged");
+        }
+        if (h.PidMode is { Length: > 0 })
+        {
+            unsupported.Add("--pid");
+        }
+        if (h.IpcMode is not ("" or "private" or "shareable"))
+        {
+            unsupported.Add("--ipc");
+        }
+        if (h.UTSMode is { Length: > 0 })
+        {
+            unsupported.Add("--uts");
+        }
+        if (h.UsernsMode is { Length: > 0 })
+        {
+            unsupported.Add("--userns");
+        }
+        if (h.CgroupnsMode is not ("" or "host" or "private"))
+        {
+            unsupported.Add("--cgroupns");
+        }
+        if (h.Devices is { Count: > 0 } || h.DeviceCgroupRules is { Count: > 0 } || h.DeviceRequests is { Count: > 0 })
+        {
+            unsupported.Add("--device/--device-cgroup-rule/--gpus");
+        }
+        if (h.SecurityOpt?.Any(o => o is not ("no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true")) == true)
+        {
+            unsupported.Add("--security-opt");
+        }
+        if (h.Init == true)
+        {
+            unsupported.Add("--init");
+        }
+        if (h.RestartPolicy.Name is not ("" or "no"))
+        {
+            unsupported.Add("--restart");
+        }
+        if (h.LogConfig.Type is not ("" or "json-file") || h.LogConfig.Config is { Count: > 0 })
+        {
+            unsupported.Add("--log-driver/--log-opt");
+        }
+        if (!string.IsNullOrEmpty(h.CgroupParent))
+        {
+            unsupported.Add("--cgroup-parent");
+        }
+        if (unsupported.Count > 0)
+        {
+            throw new BerthException(ErrorKind.NotImplemented, $"{string.Join(", ", unsupported)}: not supported by this berthd yet");
+        }
+    }
+
+    /// <summary>Container options that need features still to come (a terminal, health checks).</summary>
+    private static void ValidateConfig(ContainerConfig c)
+    {
+        if (c.Tty)
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "-t/--tty: terminals are not supported by this berthd yet; run without -t");
+        }
+        if (c.Healthcheck is { Test: { Count: > 0 } test } && test[0] != "NONE")
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "--health-*: health checks are not supported by this berthd yet");
         }
     }
 

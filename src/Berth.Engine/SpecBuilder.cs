@@ -16,10 +16,12 @@ internal static class SpecBuilder
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ];
 
+    /// <summary>Current Docker's list (28): 20.10's ten plus /proc/interrupts and the RAPL energy counters.</summary>
     public static readonly IReadOnlyList<string> DefaultMaskedPaths =
     [
-        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/devices/virtual/powercap",
     ];
 
     public static readonly IReadOnlyList<string> DefaultReadonlyPaths =
@@ -48,11 +50,27 @@ internal static class SpecBuilder
         {
             env.Add("TERM=xterm");
         }
+        // compat(docker): ReplaceOrAppendEnvValues — a value replaces the same name in place; a bare NAME unsets it.
         foreach (var e in config.Env ?? [])
         {
-            var key = e.Contains('=', StringComparison.Ordinal) ? e[..e.IndexOf('=', StringComparison.Ordinal)] : e;
-            env.RemoveAll(x => x.StartsWith(key + "=", StringComparison.Ordinal));
-            env.Add(e);
+            var eq = e.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? e : e[..eq];
+            var at = env.FindIndex(x => x.StartsWith(key + "=", StringComparison.Ordinal));
+            if (eq < 0)
+            {
+                if (at >= 0)
+                {
+                    env.RemoveAt(at);
+                }
+            }
+            else if (at >= 0)
+            {
+                env[at] = e;
+            }
+            else
+            {
+                env.Add(e);
+            }
         }
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
         {
@@ -146,8 +164,8 @@ internal static class SpecBuilder
                 CgroupsPath = cgroupsPath,
                 Namespaces = namespaces,
                 Resources = resources,
-                MaskedPaths = [.. DefaultMaskedPaths],
-                ReadonlyPaths = [.. DefaultReadonlyPaths],
+                MaskedPaths = [.. host.MaskedPaths ?? DefaultMaskedPaths],
+                ReadonlyPaths = [.. host.ReadonlyPaths ?? DefaultReadonlyPaths],
                 Sysctl = host.Sysctls is { Count: > 0 } s ? s : null,
             },
         };

@@ -106,10 +106,23 @@ public sealed class HttpResponseHead
 
     public static string ReasonPhrase(int status) => status switch
     {
-        100 => "Continue", 101 => "Switching Protocols", 200 => "OK", 201 => "Created", 204 => "No Content",
-        304 => "Not Modified", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found",
-        405 => "Method Not Allowed", 409 => "Conflict", 411 => "Length Required", 413 => "Request Entity Too Large",
-        500 => "Internal Server Error", 501 => "Not Implemented", 503 => "Service Unavailable",
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Request Entity Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
         _ => "Status",
     };
 }

@@ -68,7 +68,9 @@ public static unsafe class Capabilities
         data[0] = new LibC.CapData { effective = (uint)effective, permitted = (uint)permitted, inheritable = (uint)inheritable };
         data[1] = new LibC.CapData
         {
-            effective = (uint)(effective >> 32), permitted = (uint)(permitted >> 32), inheritable = (uint)(inheritable >> 32),
+            effective = (uint)(effective >> 32),
+            permitted = (uint)(permitted >> 32),
+            inheritable = (uint)(inheritable >> 32),
         };
         Sys.Check(LibC.capset(ref header, data), "capset");
     }

@@ -100,9 +100,22 @@ public static unsafe class Proc
     /// <summary>Resource numbers of setrlimit(2) by Docker's --ulimit names.</summary>
     public static int RlimitResource(string name) => name.ToLowerInvariant().Replace("rlimit_", "", StringComparison.Ordinal) switch
     {
-        "cpu" => 0, "fsize" => 1, "data" => 2, "stack" => 3, "core" => 4, "rss" => 5, "nproc" => 6, "nofile" => 7,
-        "memlock" => 8, "as" => 9, "locks" => 10, "sigpending" => 11, "msgqueue" => 12, "nice" => 13,
-        "rtprio" => 14, "rttime" => 15,
+        "cpu" => 0,
+        "fsize" => 1,
+        "data" => 2,
+        "stack" => 3,
+        "core" => 4,
+        "rss" => 5,
+        "nproc" => 6,
+        "nofile" => 7,
+        "memlock" => 8,
+        "as" => 9,
+        "locks" => 10,
+        "sigpending" => 11,
+        "msgqueue" => 12,
+        "nice" => 13,
+        "rtprio" => 14,
+        "rttime" => 15,
         _ => -1,
     };
 }

@@ -31,7 +31,10 @@ public sealed class ContainerRuntime(string runtimeBinary)
                     Env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                     Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
                     {
-                        [0] = devnull, [1] = shimLog, [2] = shimLog, [ShimServer.ReadyFd] = readyWrite,
+                        [0] = devnull,
+                        [1] = shimLog,
+                        [2] = shimLog,
+                        [ShimServer.ReadyFd] = readyWrite,
                     },
                     NewSession = true,
                     Detached = true,

@@ -58,7 +58,7 @@ public sealed class SpecBuilderTests
         Assert.Equal(["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"], linux.ReadonlyPaths);
     }
 
-    [Fact(Skip = "Engine gap: moby 25+ also masks /sys/devices/virtual/powercap (RAPL energy counters, CVE-2020-8694) and 28+ /proc/interrupts")]
+    [Fact]
     public void Current_Docker_masks_powercap_and_interrupts()
     {
         var masked = Build(Container()).Linux!.MaskedPaths!;
@@ -197,7 +197,7 @@ public sealed class SpecBuilderTests
         Assert.Equal(tty, spec.Process.Terminal);
     }
 
-    [Fact(Skip = "Engine compat bug: Docker's ReplaceOrAppendEnvValues replaces PATH in place (first), Berth moves it last; and a bare NAME unsets NAME in Docker, Berth passes \"NAME\" through")]
+    [Fact]
     public void The_environment_keeps_Dockers_order_and_bare_names_unset()
     {
         var env = Build(Container(config: c => c.Env = ["PATH=/opt/bin", "HOSTNAME", "A=1"])).Process!.Env!;

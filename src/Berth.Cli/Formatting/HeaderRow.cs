@@ -11,17 +11,36 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
 {
     public static readonly Dictionary<string, string> Containers = new(StringComparer.Ordinal)
     {
-        ["ID"] = "CONTAINER ID", ["Names"] = "NAMES", ["Image"] = "IMAGE", ["Command"] = "COMMAND",
-        ["CreatedAt"] = "CREATED AT", ["RunningFor"] = "CREATED", ["Ports"] = "PORTS", ["State"] = "STATE",
-        ["Status"] = "STATUS", ["Size"] = "SIZE", ["Labels"] = "LABELS", ["Mounts"] = "MOUNTS",
-        ["LocalVolumes"] = "LOCAL VOLUMES", ["Networks"] = "NETWORKS", ["Platform"] = "PLATFORM",
+        ["ID"] = "CONTAINER ID",
+        ["Names"] = "NAMES",
+        ["Image"] = "IMAGE",
+        ["Command"] = "COMMAND",
+        ["CreatedAt"] = "CREATED AT",
+        ["RunningFor"] = "CREATED",
+        ["Ports"] = "PORTS",
+        ["State"] = "STATE",
+        ["Status"] = "STATUS",
+        ["Size"] = "SIZE",
+        ["Labels"] = "LABELS",
+        ["Mounts"] = "MOUNTS",
+        ["LocalVolumes"] = "LOCAL VOLUMES",
+        ["Networks"] = "NETWORKS",
+        ["Platform"] = "PLATFORM",
     };
 
     public static readonly Dictionary<string, string> Images = new(StringComparer.Ordinal)
     {
-        ["ID"] = "IMAGE ID", ["Repository"] = "REPOSITORY", ["Tag"] = "TAG", ["Digest"] = "DIGEST",
-        ["CreatedSince"] = "CREATED", ["CreatedAt"] = "CREATED AT", ["Size"] = "SIZE", ["Containers"] = "CONTAINERS",
-        ["VirtualSize"] = "SIZE", ["SharedSize"] = "SHARED SIZE", ["UniqueSize"] = "UNIQUE SIZE",
+        ["ID"] = "IMAGE ID",
+        ["Repository"] = "REPOSITORY",
+        ["Tag"] = "TAG",
+        ["Digest"] = "DIGEST",
+        ["CreatedSince"] = "CREATED",
+        ["CreatedAt"] = "CREATED AT",
+        ["Size"] = "SIZE",
+        ["Containers"] = "CONTAINERS",
+        ["VirtualSize"] = "SIZE",
+        ["SharedSize"] = "SHARED SIZE",
+        ["UniqueSize"] = "UNIQUE SIZE",
     };
 
     public string TypeName => "formatter.SubHeaderContext";

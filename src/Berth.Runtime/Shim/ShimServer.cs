@@ -215,7 +215,11 @@ public sealed class ShimServer
                     Env = ["PATH=" + Init.ExecLookup.DefaultPath],
                     Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
                     {
-                        [0] = stdin, [1] = stdout, [2] = stderr, [Init.ContainerInit.SyncInFd] = syncRead, [Init.ContainerInit.SyncOutFd] = statusWrite,
+                        [0] = stdin,
+                        [1] = stdout,
+                        [2] = stderr,
+                        [Init.ContainerInit.SyncInFd] = syncRead,
+                        [Init.ContainerInit.SyncOutFd] = statusWrite,
                     },
                 });
             }
@@ -223,7 +227,8 @@ public sealed class ShimServer
             {
                 failure = e;
             }
-        }, 256 * 1024) { Name = "spawn-init" };
+        }, 256 * 1024)
+        { Name = "spawn-init" };
         spawner.Start();
         spawner.Join();
         syncRead.Dispose();
@@ -271,7 +276,9 @@ public sealed class ShimServer
             Args = args,
             Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
             {
-                [0] = stdin ?? devnull, [1] = stdout ?? devnull, [2] = stderr ?? devnull,
+                [0] = stdin ?? devnull,
+                [1] = stdout ?? devnull,
+                [2] = stderr ?? devnull,
             },
         });
         var status = Spawner.Wait(_runtimePid);
@@ -398,7 +405,8 @@ public sealed class ShimServer
                     lines.Flush(line => WriteLog(new LogEntry(stream, DateTimeOffset.UtcNow, line)));
                 }
             }
-        }, 128 * 1024) { Name = "pump-" + stream, IsBackground = true };
+        }, 128 * 1024)
+        { Name = "pump-" + stream, IsBackground = true };
         t.Start();
         _pumps.Add(t);
     }
