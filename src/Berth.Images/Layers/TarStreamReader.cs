@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Berth.Common;
 using Berth.Linux;
@@ -7,8 +6,9 @@ namespace Berth.Images.Layers;
 
 /// <summary>
 /// A forward-only reader of a tar stream (v7, ustar, GNU and PAX, read as Go's archive/tar reads them, since Go
-/// wrote most layers in the wild) that hashes, counts and copies every byte it pulls: one pass gives the entries,
-/// the diffID and the size, and the size limit stops a decompression bomb after at most one buffer too many.
+/// wrote most layers in the wild). Its bytes come from a <see cref="TarSource"/>, which counts, limits, hashes and
+/// copies them: one pass gives the entries, the diffID and the size. Headers are parsed and file data handed out in
+/// place, in the source's segments.
 /// </summary>
 /// <remarks>
 /// Not System.Formats.Tar: its reader decodes PAX values as UTF-8 text, which mangles binary xattrs
@@ -25,32 +25,27 @@ internal sealed class TarStreamReader : IDisposable
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly Stream _source;
-    private readonly Stream? _copyTo;
-    private readonly long _limit;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly byte[] _buffer;
+    private readonly TarSource _input;
+    private byte[] _buffer = [];
+    private bool _owned;
     private int _start;
     private int _end;
-    private long _pulled;
+    private long _base;
     private bool _eof;
     private long _dataLeft;
     private int _padLeft;
     private bool _ended;
 
-    public TarStreamReader(Stream source, long limit, Stream? copyTo, int bufferSize)
-    {
-        _source = source;
-        _limit = limit;
-        _copyTo = copyTo;
-        _buffer = GC.AllocateUninitializedArray<byte>(bufferSize);
-    }
+    /// <param name="segmentSize">A multiple of 512.</param>
+    /// <param name="readAhead">Read the source on a worker thread (worth it when it decompresses).</param>
+    public TarStreamReader(Stream source, long limit, Stream? copyTo, int segmentSize, bool readAhead) =>
+        _input = new TarSource(source, limit, copyTo, segmentSize, readAhead);
 
-    /// <summary>Bytes pulled from the uncompressed stream so far; its whole length after <see cref="DrainToEnd"/>.</summary>
-    public long Length => _pulled;
+    /// <summary>The length of the uncompressed stream, after <see cref="DrainToEnd"/>.</summary>
+    public long Length => _input.Length;
 
     /// <summary>Offset in the uncompressed stream of the next byte the reader hands out.</summary>
-    private long Position => _pulled - (_end - _start);
+    private long Position => _base + _start;
 
     /// <summary>The next entry, or null at the end of the archive. Skips whatever the caller left unread of the
     /// previous entry's data.</summary>
@@ -71,7 +66,7 @@ internal sealed class TarStreamReader : IDisposable
         while (true)
         {
             var offset = Position;
-            if (!Ensure(Block))
+            if (!EnsureBlock())
             {
                 // compat(go archive/tar): an archive may end at a header boundary without its two zero blocks.
                 if (_start == _end && metaBytes == 0)
@@ -85,7 +80,7 @@ internal sealed class TarStreamReader : IDisposable
             if (!h.ContainsAnyExcept((byte)0))
             {
                 Consume(Block);
-                if (Ensure(Block) && _buffer.AsSpan(_start, Block).ContainsAnyExcept((byte)0))
+                if (EnsureBlock() && _buffer.AsSpan(_start, Block).ContainsAnyExcept((byte)0))
                 {
                     throw Malformed(offset + Block, "a tar header follows a single end-of-archive block");
                 }
@@ -154,6 +149,8 @@ internal sealed class TarStreamReader : IDisposable
             var kind = KindOf(type, name);
             var headerOnly = kind is TarEntryKind.Directory or TarEntryKind.Symlink or TarEntryKind.Hardlink
                 or TarEntryKind.CharDevice or TarEntryKind.BlockDevice or TarEntryKind.Fifo;
+            // Device numbers only where they mean something: some writers leave junk in them for other types.
+            var device = (ustar || gnu) && kind is TarEntryKind.CharDevice or TarEntryKind.BlockDevice;
 
             var header = new TarHeader
             {
@@ -167,8 +164,8 @@ internal sealed class TarStreamReader : IDisposable
                 Size = headerOnly ? 0 : size,
                 MTime = pax?.GetValueOrDefault("mtime") is { Length: > 0 } m ? ParsePaxTime(m, offset, "mtime") : new LibC.Timespec { tv_sec = ParseNumeric(h.Slice(136, 12), offset, "mtime") },
                 ATime = pax?.GetValueOrDefault("atime") is { Length: > 0 } a ? ParsePaxTime(a, offset, "atime") : null,
-                DevMajor = ustar || gnu ? Id(ParseNumeric(h.Slice(329, 8), offset, "devmajor"), offset, "devmajor") : 0,
-                DevMinor = ustar || gnu ? Id(ParseNumeric(h.Slice(337, 8), offset, "devminor"), offset, "devminor") : 0,
+                DevMajor = device ? Id(ParseNumeric(h.Slice(329, 8), offset, "devmajor"), offset, "devmajor") : 0,
+                DevMinor = device ? Id(ParseNumeric(h.Slice(337, 8), offset, "devminor"), offset, "devminor") : 0,
                 Xattrs = Xattrs(pax),
                 Offset = offset,
             };
@@ -188,14 +185,9 @@ internal sealed class TarStreamReader : IDisposable
         {
             return default;
         }
-        if (_start == _end)
+        if (_start == _end && !NextSegment())
         {
-            _start = _end = 0;
-            Fill();
-            if (_start == _end)
-            {
-                throw Truncated();
-            }
+            throw Truncated();
         }
         var n = (int)Math.Min(_dataLeft, _end - _start);
         var chunk = _buffer.AsSpan(_start, n);
@@ -208,20 +200,19 @@ internal sealed class TarStreamReader : IDisposable
     /// included, as the registry and the image config have it.</summary>
     public void DrainToEnd()
     {
-        while (true)
+        do
         {
-            _start = _end = 0;
-            if (_eof)
-            {
-                return;
-            }
-            Fill();
+            _start = _end;
         }
+        while (NextSegment());
     }
 
-    public Digest Digest() => Common.Digest.FromHash(_hash.GetCurrentHash());
+    public Digest Digest() => _input.Digest;
 
-    public void Dispose() => _hash.Dispose();
+    public void Dispose()
+    {
+        _input.Dispose();
+    }
 
     private static TarEntryKind KindOf(byte type, string name) => type switch
     {
@@ -487,14 +478,9 @@ internal sealed class TarStreamReader : IDisposable
         var done = 0;
         while (done < size)
         {
-            if (_start == _end)
+            if (_start == _end && !NextSegment())
             {
-                _start = _end = 0;
-                Fill();
-                if (_start == _end)
-                {
-                    throw Truncated();
-                }
+                throw Truncated();
             }
             var n = Math.Min(size - done, _end - _start);
             _buffer.AsSpan(_start, n).CopyTo(data.AsSpan(done));
@@ -511,14 +497,9 @@ internal sealed class TarStreamReader : IDisposable
     {
         while (count > 0)
         {
-            if (_start == _end)
+            if (_start == _end && !NextSegment())
             {
-                _start = _end = 0;
-                Fill();
-                if (_start == _end)
-                {
-                    throw Truncated();
-                }
+                throw Truncated();
             }
             var n = (int)Math.Min(count, _end - _start);
             _start += n;
@@ -526,59 +507,46 @@ internal sealed class TarStreamReader : IDisposable
         }
     }
 
-    /// <summary>Makes <paramref name="count"/> bytes available at <c>_start</c>; false at the end of the stream.</summary>
-    private bool Ensure(int count)
+    /// <summary>Makes one whole block available at <c>_start</c>; false at the end of the stream.</summary>
+    private bool EnsureBlock()
     {
-        if (_end - _start >= count)
+        if (_end - _start >= Block)
         {
             return true;
         }
-        if (_buffer.Length - _start < count)
+        if (_start == _end)
         {
-            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-            _end -= _start;
-            _start = 0;
+            return NextSegment() && _end - _start >= Block;
         }
-        while (_end - _start < count && !_eof)
+        // A partial block is left: only the last segment may end inside a block, so what follows must be the end
+        // of the stream (or the error that cut it short, which Next throws).
+        if (_eof || _input.Next().Count == 0)
         {
-            Fill();
+            _eof = true;
+            return false;
         }
-        return _end - _start >= count;
+        throw new InvalidOperationException("tar source segment boundary inside a tar block");
     }
 
-    /// <summary>One read from the source into the free end of the buffer; every byte read is counted, hashed and
-    /// copied here and nowhere else.</summary>
-    private void Fill()
+    /// <summary>Moves to the next segment once the current one is used up; false at the end of the stream.</summary>
+    private bool NextSegment()
     {
         if (_eof)
         {
-            return;
+            return false;
         }
-        // Ask for no more than one byte past the limit: a bomb costs no more work than the limit allows.
-        var room = (int)Math.Min(_buffer.Length - _end, _limit - _pulled + 1);
-        int n;
-        try
+        _base += _end;
+        if (_owned)
         {
-            n = _source.Read(_buffer, _end, room);
+            _input.Release(_buffer);
         }
-        catch (InvalidDataException ex)
-        {
-            throw new BerthException(ErrorKind.InvalidArgument, $"malformed layer: invalid gzip stream: {ex.Message}", ex);
-        }
-        if (n == 0)
-        {
-            _eof = true;
-            return;
-        }
-        _pulled += n;
-        if (_pulled > _limit)
-        {
-            throw BerthException.Invalid($"layer exceeds the size limit of {_limit} bytes");
-        }
-        var chunk = _buffer.AsSpan(_end, n);
-        _hash.AppendData(chunk);
-        _copyTo?.Write(chunk);
-        _end += n;
+        var segment = _input.Next();
+        _buffer = segment.Array ?? [];
+        _owned = segment.Count > 0;
+        _start = 0;
+        _end = segment.Count;
+        _eof = segment.Count == 0;
+        return !_eof;
     }
 
     private BerthException Truncated() =>

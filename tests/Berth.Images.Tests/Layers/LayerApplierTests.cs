@@ -26,7 +26,8 @@ public sealed class LayerApplierTests
             {
                 Assert.Equal("hello", File.ReadAllText(s.At("etc/motd")));
                 AssertStat(s.At("etc/motd"), LibC.S_IFREG, "640", 1000, 1001, 1_600_000_000);
-            }),
+            }
+        ),
         ["setuid, setgid and sticky bits survive the chown"] = (
             t => t.File("bin/su", "x", "4755").File("usr/bin/wall", "x", "2755", 0, 5).File("usr/bin/newgrp", "x", "6755", 1, 1).Dir("tmp/", "1777"),
             s =>
@@ -35,7 +36,8 @@ public sealed class LayerApplierTests
                 AssertStat(s.At("usr/bin/wall"), LibC.S_IFREG, "2755", 0, 5);
                 AssertStat(s.At("usr/bin/newgrp"), LibC.S_IFREG, "6755", 1, 1);
                 AssertStat(s.At("tmp"), LibC.S_IFDIR, "1777", 0, 0);
-            }),
+            }
+        ),
         ["directory: mode, owner, and mtime kept although children came after"] = (
             t => t.Dir("var/", "755", mtime: 1_500_000_000).Dir("var/lib/", "750", 1000, 1000, 1_500_000_001)
                 .File("var/lib/data", "d").Symlink("var/lib/link", "data").Dir("var/lib/sub/", "700"),
@@ -44,7 +46,8 @@ public sealed class LayerApplierTests
                 AssertStat(s.At("var"), LibC.S_IFDIR, "755", 0, 0, 1_500_000_000);
                 AssertStat(s.At("var/lib"), LibC.S_IFDIR, "750", 1000, 1000, 1_500_000_001);
                 AssertStat(s.At("var/lib/sub"), LibC.S_IFDIR, "700", 0, 0, TarBuilder.DefaultMTime);
-            }),
+            }
+        ),
         ["symlinks: absolute and relative targets, owner and time of the link itself"] = (
             t => t.Dir("usr/").Dir("usr/share/").Symlink("bin", "usr/bin").Symlink("usr/lib64", "/usr/lib")
                 .Symlink("usr/share/x", "../lib/x", 7, 8, 1_400_000_000).Symlink("dangling", "/no/such/file"),
@@ -56,7 +59,8 @@ public sealed class LayerApplierTests
                 Assert.Equal("/no/such/file", Scratch.ReadLink(s.At("dangling")));
                 var st = Fs.Lstat(s.At("usr/share/x"));
                 Assert.Equal((7u, 8u, 1_400_000_000L), (st.st_uid, st.st_gid, st.st_mtim.tv_sec));
-            }),
+            }
+        ),
         ["hardlinks share the inode; the link name is relative to the root"] = (
             t => t.File("a", "same").Hardlink("b", "a").Dir("d/").Hardlink("d/c", "/a").Hardlink("d/e", "./d/../a"),
             s =>
@@ -65,14 +69,16 @@ public sealed class LayerApplierTests
                 Assert.Equal(4UL, a.st_nlink);
                 Assert.All(new[] { "b", "d/c", "d/e" }, p => Assert.Equal(a.st_ino, Fs.Lstat(s.At(p)).st_ino));
                 Assert.Equal("same", File.ReadAllText(s.At("d/c")));
-            }),
+            }
+        ),
         ["a hardlink to a symlink links the symlink itself"] = (
             t => t.Symlink("s", "/nowhere").Hardlink("h", "s"),
             s =>
             {
                 Assert.Equal("/nowhere", Scratch.ReadLink(s.At("h")));
                 Assert.Equal(Fs.Lstat(s.At("s")).st_ino, Fs.Lstat(s.At("h")).st_ino);
-            }),
+            }
+        ),
         ["fifo"] = (
             t => t.Dir("run/").Fifo("run/ctl", "620"),
             s => AssertStat(s.At("run/ctl"), LibC.S_IFIFO, "620", 0, 0)),
@@ -95,7 +101,8 @@ public sealed class LayerApplierTests
                 Assert.Null(Fs.GetXattr(s.At("bin/ping"), "security.selinux"));
                 AssertStat(s.At("bin/ping"), LibC.S_IFREG, "755", 0, 0);
                 Assert.Equal("on a directory", Scratch.Xattr(s.At("data"), "user.dir"));
-            }),
+            }
+        ),
         ["sub-second times from PAX; an atime older than the mtime becomes the mtime"] = (
             t => t.Pax(("mtime", "1700000000.123456789"), ("atime", "1800000000.5")).File("t", "x")
                 .Pax(("mtime", "1700000000.25"), ("atime", "1600000000")).File("u", "x")
@@ -109,14 +116,16 @@ public sealed class LayerApplierTests
                 Assert.Equal((1_700_000_000L, 250_000_000L), (u.st_atim.tv_sec, u.st_atim.tv_nsec));
                 var old = Fs.Lstat(s.At("old"));
                 Assert.Equal((-2L, 500_000_000L), (old.st_mtim.tv_sec, old.st_mtim.tv_nsec));
-            }),
+            }
+        ),
         ["long names and link targets through PAX"] = (
             t => t.File(LongName, "long").Symlink("longlink", LongTarget),
             s =>
             {
                 Assert.Equal("long", File.ReadAllText(s.At(LongName)));
                 Assert.Equal(LongTarget, Scratch.ReadLink(s.At("longlink")));
-            }),
+            }
+        ),
         ["long names and link targets through GNU 'L' and 'K' headers"] = (
             t => t.Entry((byte)'L', "././@LongLink", data: Encoding.UTF8.GetBytes(LongName + "\0"), magic: TarBuilder.GnuMagic)
                 .Entry((byte)'0', LongName[..100], data: "gnu"u8.ToArray(), magic: TarBuilder.GnuMagic)
@@ -126,7 +135,8 @@ public sealed class LayerApplierTests
             {
                 Assert.Equal("gnu", File.ReadAllText(s.At(LongName)));
                 Assert.Equal(LongTarget, Scratch.ReadLink(s.At("gnulink")));
-            }),
+            }
+        ),
         ["ustar prefix field"] = (
             t => t.Entry((byte)'0', "file.txt", data: "prefixed"u8.ToArray(), patch: h => "some/prefix/dir"u8.CopyTo(h.AsSpan(345))),
             s => Assert.Equal("prefixed", File.ReadAllText(s.At("some/prefix/dir/file.txt")))),
@@ -137,7 +147,8 @@ public sealed class LayerApplierTests
             {
                 AssertStat(s.At("olddir"), LibC.S_IFDIR, "750", 0, 0);
                 Assert.Equal("v7", File.ReadAllText(s.At("olddir/file")));
-            }),
+            }
+        ),
         ["base-256 numbers (GNU) for ids and sizes an octal field cannot hold"] = (
             t => t.Entry((byte)'0', "big-ids", data: "b256"u8.ToArray(), patch: h =>
             {
@@ -153,7 +164,8 @@ public sealed class LayerApplierTests
                 Assert.Equal("deep", File.ReadAllText(s.At("x/y/z")));
                 AssertStat(s.At("x"), LibC.S_IFDIR, "755", 0, 0);
                 AssertStat(s.At("x/y"), LibC.S_IFDIR, "755", 0, 0);
-            }),
+            }
+        ),
         ["a './' entry carries the root directory's metadata"] = (
             t => t.Dir("./", "711", 5, 6, 1_234_567_890).File("f", "x"),
             s => AssertStat(s.Root, LibC.S_IFDIR, "711", 5, 6, 1_234_567_890)),
@@ -165,7 +177,8 @@ public sealed class LayerApplierTests
                 Assert.Equal("t", File.ReadAllText(s.At("top")));
                 Assert.Equal("b", File.ReadAllText(s.At("b")));
                 Assert.Equal("e", File.ReadAllText(s.At("c/d/e")));
-            }),
+            }
+        ),
         ["unsupported entry types and global PAX headers are skipped"] = (
             t => t.Entry((byte)'V', "volume-label").Entry((byte)'D', "dumpdir/", data: "Yfile\0\0"u8.ToArray())
                 .Entry((byte)'g', "pax_global_header", data: "20 comment=whatever\n"u8.ToArray()).File("after", "ok"),
@@ -185,7 +198,8 @@ public sealed class LayerApplierTests
             {
                 AssertStat(s.At("x"), LibC.S_IFDIR, "700", 0, 0);
                 Assert.Equal("i", File.ReadAllText(s.At("x/in")));
-            }),
+            }
+        ),
         ["an existing directory keeps its content and takes the new metadata"] = (
             t => t.Dir("d/", "755").File("d/old", "o"),
             t => t.Dir("d/", "700", 9, 9, 1_111_111_111),
@@ -193,7 +207,8 @@ public sealed class LayerApplierTests
             {
                 Assert.Equal("o", File.ReadAllText(s.At("d/old")));
                 AssertStat(s.At("d"), LibC.S_IFDIR, "700", 9, 9, 1_111_111_111);
-            }),
+            }
+        ),
         ["a symlink replaces a directory"] = (
             t => t.Dir("d/").File("d/x", "x"),
             t => t.Symlink("d", "/elsewhere"),
@@ -206,7 +221,8 @@ public sealed class LayerApplierTests
                 AssertStat(s.At("d"), LibC.S_IFDIR, "755", 0, 0);
                 Assert.Equal("f", File.ReadAllText(s.At("d/f")));
                 Assert.Empty(Directory.GetFileSystemEntries(s.At("real")));
-            }),
+            }
+        ),
         ["a new file replaces a hardlinked one without changing the other name"] = (
             t => t.File("a", "v1").Hardlink("b", "a"),
             t => t.File("a", "v2"),
@@ -214,7 +230,8 @@ public sealed class LayerApplierTests
             {
                 Assert.Equal("v2", File.ReadAllText(s.At("a")));
                 Assert.Equal("v1", File.ReadAllText(s.At("b")));
-            }),
+            }
+        ),
         ["each kind replaces each other kind"] = (
             t => t.File("f2d", "f").Symlink("s2f", "/x").Fifo("p2s").Dir("d2p/").File("d2p/x", "x").File("f2h", "f").File("target", "t"),
             t => t.Dir("f2d/").File("s2f", "file").Symlink("p2s", "/y").Fifo("d2p").Hardlink("f2h", "target"),
@@ -225,7 +242,8 @@ public sealed class LayerApplierTests
                 Assert.Equal("/y", Scratch.ReadLink(s.At("p2s")));
                 Assert.Equal(LibC.S_IFIFO, Fs.Lstat(s.At("d2p")).st_mode & LibC.S_IFMT);
                 Assert.Equal(Fs.Lstat(s.At("target")).st_ino, Fs.Lstat(s.At("f2h")).st_ino);
-            }),
+            }
+        ),
     };
 
     public static TheoryData<string, WhiteoutMode> Entries() => Cross(EntryCases.Keys);
@@ -289,6 +307,59 @@ public sealed class LayerApplierTests
 
         Assert.Equal(Digest.FromHash(SHA256.HashData(tar)), result.DiffId);
         Assert.Equal(["a", "b"], Scratch.Tree(s.Root));
+    }
+
+    [Theory]
+    [InlineData(false, 7)]
+    [InlineData(true, 7)]
+    [InlineData(false, 100_000)]
+    [InlineData(true, 100_000)]
+    public void Reads_a_source_that_trickles_in(bool gzip, int chunk)
+    {
+        using var s = new Scratch();
+        var content = new byte[700 * 1024 + 3];
+        new Random(3).NextBytes(content);
+        var tar = new TarBuilder().Dir("d/").File("d/f", content).Pax(("path", "d/" + new string('p', 150) + "/" + new string('q', 150))).File("x", "pax").Build();
+        using var source = new TrickleStream(gzip ? TarBuilder.Gzip(tar) : tar, chunk);
+
+        var result = LayerApplier.Apply(source, s.Root, Scratch.Options());
+
+        Assert.Equal(Digest.FromHash(SHA256.HashData(tar)), result.DiffId);
+        Assert.Equal(content, File.ReadAllBytes(s.At("d/f")));
+        Assert.Equal("pax", File.ReadAllText(s.At("d/" + new string('p', 150) + "/" + new string('q', 150))));
+    }
+
+    [Fact]
+    public void An_error_of_the_source_is_the_error_of_the_apply()
+    {
+        using var s = new Scratch();
+        var tar = new TarBuilder().File("f", new byte[2 << 20]).Build();
+        using var source = new TrickleStream(tar, 64 * 1024, failAt: 1 << 20);
+
+        var ex = Assert.Throws<IOException>(() => LayerApplier.Apply(source, s.Root, Scratch.Options()));
+
+        Assert.Equal("connection reset by peer", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // read ahead on a worker thread, which must stop too
+    public void A_refusal_stops_reading_the_source_at_once(bool gzip)
+    {
+        // Neither drain a large layer after its first entry was refused, nor touch the caller's stream once Apply
+        // has returned.
+        using var s = new Scratch();
+        var big = new byte[32 << 20];
+        new Random(5).NextBytes(big);
+        var tar = new TarBuilder().File("../escape", "x").File("big", big).Build();
+        using var source = new TrickleStream(gzip ? TarBuilder.Gzip(tar) : tar, 64 * 1024);
+
+        Assert.Throws<BerthException>(() => LayerApplier.Apply(source, s.Root, Scratch.Options()));
+        var consumed = source.Consumed;
+        Thread.Sleep(100);
+
+        Assert.True(consumed < 8 << 20, $"read {consumed} bytes");
+        Assert.Equal(consumed, source.Consumed);
     }
 
     [Fact]
