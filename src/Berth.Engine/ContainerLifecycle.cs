@@ -42,6 +42,10 @@ public sealed partial class ContainerService
         var rootfs = Path.Join(bundle, "rootfs");
         var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (c.HostConfig.Runtime == "berth")
+        {
+            _cgroups.BeginMigrationWarmup();
+        }
         double mounted = 0, bundled = 0, created = 0;
         try
         {
@@ -270,8 +274,10 @@ public sealed partial class ContainerService
                 await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             }
             entry.Removing = true;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             ReleaseRuntimeState(c.Id);
             _images.RemoveRootfs(c.Id);
+            var layerGone = clock.Elapsed.TotalMilliseconds;
             var dir = DirOf(c.Id);
             if (Directory.Exists(dir))
             {
@@ -288,6 +294,11 @@ public sealed partial class ContainerService
             }
             entry.Streams.Complete();
             Publish(c, "destroy");
+            if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("container removed", ("id", c.ShortId), ("layer-ms", layerGone.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),
+                    ("total-ms", clock.Elapsed.TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+            }
             foreach (var w in waiters)
             {
                 w.TrySetResult(new ContainerExit(c.State.ExitCode, null));

@@ -138,7 +138,9 @@ public sealed partial class ContainerService
             entry.Shim = null; // stop and kill now find nothing to signal
         }
         // compat(docker): the container counts as stopped (for wait, ps, inspect) only once its mount and bundle are gone.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         ReleaseRuntimeState(c.Id);
+        var released = clock.Elapsed.TotalMilliseconds;
         lock (_lock)
         {
             c.State.Status = "exited";
@@ -152,6 +154,11 @@ public sealed partial class ContainerService
             entry.ExitWaiters.Clear();
         }
         Persist(c);
+        if (Log.Enabled(LogLevel.Debug))
+        {
+            Log.Debug("container exited", ("id", c.ShortId), ("code", exit.ExitCode), ("released-ms", released.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),
+                ("recorded-ms", clock.Elapsed.TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+        }
         entry.Streams.DisconnectStdin();
         entry.Streams.Complete();
         Publish(c, "die", [new("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))]);

@@ -10,8 +10,8 @@ namespace Berth.Runtime.Init;
 
 /// <summary>
 /// The container's first process before it becomes the user's program: PID 1 in the new namespaces, started by
-/// the shim. It talks to the shim over two pipes: fd 3 (shim → init: 'G' go, 'S' start) and fd 4 (init → shim:
-/// 'C' created, or 'E' and an error). fd 4 is close-on-exec, so a successful exec reads as end-of-file.
+/// the shim. It talks to the shim over two pipes: fd 3 (shim → init: 'G' in the cgroup, 'S' start) and fd 4
+/// (init → shim: 'C' created, or 'E' and an error). fd 4 is close-on-exec, so a successful exec reads as end-of-file.
 /// </summary>
 public static class ContainerInit
 {
@@ -26,14 +26,12 @@ public static class ContainerInit
         Fs.SetCloexec(syncOut, true);
         try
         {
-            if (ReadByte(syncIn) != 'G')
-            {
-                return 1;
-            }
             var spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(bundle, "config.json")), OciJson.Default.RuntimeSpec)
                 ?? throw new InvalidOperationException("config.json is empty");
             var process = spec.Process ?? throw new InvalidOperationException("config.json has no process");
-            Create(spec, bundle);
+            var gate = new CgroupGate(syncIn, spec.Linux?.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null) == true);
+            Create(spec, bundle, gate);
+            gate.Enter();
             var env = process.Env ?? [];
             var program = ExecLookup.Find(process.Args.FirstOrDefault() ?? throw new InvalidOperationException("process.args is empty"), env);
             Fs.WriteAll(syncOut, "C"u8, "sync");
@@ -59,23 +57,18 @@ public static class ContainerInit
         }
     }
 
-    private static void Create(RuntimeSpec spec, string bundle)
+    private static void Create(RuntimeSpec spec, string bundle, CgroupGate gate)
     {
         LibC.umask(0);
         var linux = spec.Linux;
         var namespaces = linux?.Namespaces ?? [];
-        // The shim put us in the container's cgroup; a new cgroup namespace now has that cgroup as its root.
-        if (namespaces.Any(n => n.Type == "cgroup" && n.Path is null))
-        {
-            Proc.Unshare(LibC.CLONE_NEWCGROUP);
-        }
         if (namespaces.Any(n => n.Type == "network" && n.Path is null))
         {
             Net.SetUp("lo");
         }
         if (namespaces.Any(n => n.Type == "mount"))
         {
-            new RootfsBuilder(spec, bundle).Prepare();
+            new RootfsBuilder(spec, bundle, gate).Prepare();
         }
         if (namespaces.Any(n => n.Type == "uts"))
         {

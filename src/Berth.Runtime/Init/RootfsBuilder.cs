@@ -20,9 +20,12 @@ internal sealed class RootfsBuilder
     private readonly string _rootfs;
     private readonly string _bundle;
 
-    public RootfsBuilder(RuntimeSpec spec, string bundle)
+    private readonly CgroupGate? _gate;
+
+    public RootfsBuilder(RuntimeSpec spec, string bundle, CgroupGate? gate = null)
     {
         _spec = spec;
+        _gate = gate;
         _bundle = bundle;
         var path = spec.Root?.Path ?? "rootfs";
         _rootfs = Path.IsPathRooted(path) ? path : Path.Join(bundle, path);
@@ -44,13 +47,23 @@ internal sealed class RootfsBuilder
 
         using var root = Fs.Open(_rootfs, LibC.O_PATH | LibC.O_DIRECTORY);
         var devIsTmpfs = false;
+        var cgroupMounts = new List<Mount>();
         foreach (var m in _spec.Mounts)
         {
+            if (m.Type is "cgroup" or "cgroup2")
+            {
+                cgroupMounts.Add(m); // last: they may have to wait until the container is in its cgroup
+                continue;
+            }
             MountOne(root, m);
             if (Clean(m.Destination) == "/dev" && m.Type == "tmpfs")
             {
                 devIsTmpfs = true;
             }
+        }
+        foreach (var m in cgroupMounts)
+        {
+            MountOne(root, m);
         }
         if (devIsTmpfs)
         {
@@ -137,6 +150,9 @@ internal sealed class RootfsBuilder
     /// v1: a tmpfs holding a read-only bind of the container's directory of each hierarchy, as runc does.</summary>
     private void MountCgroup(SafeFd root, string dest, MountOptions opts)
     {
+        // The shim creates the cgroup while this init builds the rest of the root; cgroup2 also shows the
+        // mounter's cgroup namespace. Both want the container in its cgroup first.
+        _gate?.Enter();
         var driver = CgroupDriver.Detect();
         var flags = opts.Flags & ~(LibC.MS_BIND | LibC.MS_REC | LibC.MS_REMOUNT);
         using (var target = Fs.MkdirAllInRoot(root, dest))

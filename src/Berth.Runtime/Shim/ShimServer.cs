@@ -168,10 +168,6 @@ public sealed class ShimServer
     private void CreateWithBerthInit(SafeFd stdin, SafeFd stdout, SafeFd stderr)
     {
         var linux = _spec.Linux ?? new LinuxConfig();
-        _cgroup = CgroupDriver.Detect().Open(linux.CgroupsPath ?? "/berth/" + _options.Id);
-        _cgroup.Create();
-        _cgroup.Apply(linux.Resources);
-
         var (syncRead, syncWrite) = Fs.Pipe();
         var (statusRead, statusWrite) = Fs.Pipe();
         _initSync = syncWrite;
@@ -237,7 +233,21 @@ public sealed class ShimServer
         {
             throw new InvalidOperationException("start init: " + failure.Message, failure);
         }
-        _cgroup.AddProcess(_pid);
+        // The init starts its runtime and builds the root while its cgroup is made and joined (v1 migration waits
+        // for an RCU grace period); it waits for 'G' where it needs the cgroup.
+        try
+        {
+            _cgroup = CgroupDriver.Detect().Open(linux.CgroupsPath ?? "/berth/" + _options.Id);
+            _cgroup.Create();
+            _cgroup.Apply(linux.Resources);
+            _cgroup.AddProcess(_pid);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Proc.Kill(_pid, LibC.SIGKILL);
+            Spawner.Wait(_pid);
+            throw new InvalidOperationException("create cgroup: " + e.Message, e);
+        }
         Fs.WriteAll(syncWrite, "G"u8, "init sync");
         // 'C' alone means created; 'E' is followed by the error and end-of-file.
         var first = new byte[1];
