@@ -52,6 +52,9 @@ for _ in range(runs):
     docker.append(timed(["docker", *cmd], peer_host))
     berth_cli.append(timed([os.path.join(root, "bin", "berth"), *cmd], berth_host))
 
+# The CLI alone: how long `berth --version` takes, start to exit.
+cli = sorted(timed([os.path.join(root, "bin", "berth"), "--version"], berth_host) for _ in range(runs))
+
 time.sleep(2)
 berthd_pid = pid_of(berth_pidfile)
 dockerd_pid = pid_of(peer_pidfile)
@@ -66,4 +69,5 @@ print("|---|---|---|---|")
 print(f"| `docker run --rm --network none busybox true`, median | {m_b:.1f} ms | {m_d:.1f} ms | {m_b / m_d:.2f} |")
 print(f"| same, min / max | {min(berth):.1f} / {max(berth):.1f} ms | {min(docker):.1f} / {max(docker):.1f} ms | |")
 print(f"| `berth run --rm --network none busybox true`, median | {m_c:.1f} ms | | |")
+print(f"| `berth --version`, median | {statistics.median(cli):.1f} ms | | |")
 print(f"| idle RSS | berthd {berthd_rss / 1024:.1f} MiB | dockerd + containerd {peer_rss / 1024:.1f} MiB | {berthd_rss / peer_rss:.2f} |")
