@@ -72,7 +72,7 @@ public sealed partial class ContainerService
                 Runtime = runtime,
                 RuntimeRoot = Path.Join(_options.ExecRoot, "runtime-" + c.HostConfig.Runtime),
                 OpenStdin = c.Config.OpenStdin,
-            }, ct).ConfigureAwait(false);
+            }, spec, ct).ConfigureAwait(false);
             created = clock.Elapsed.TotalMilliseconds;
             var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
             entry.Shim = shim;

@@ -34,7 +34,7 @@ public sealed partial class ContainerService
         _cgroups = cgroups;
         Events = events;
         Directory.CreateDirectory(options.ContainersDir);
-        Directory.CreateDirectory(Path.Join(options.ExecRoot, "containers"));
+        (BundlesPropagate, _sharedBind) = RootfsMounter.TryMakeSharedMountPoint(Path.Join(options.ExecRoot, "containers"));
         Directory.CreateDirectory(Path.Join(options.ExecRoot, "s"));
         foreach (var (_, doc) in metadata.ListContainers())
         {
@@ -43,7 +43,22 @@ public sealed partial class ContainerService
         }
     }
 
+    private readonly bool _sharedBind;
+
+    /// <summary>Whether rootfs mounts made from now on reach mount namespaces made before (spare shims need it).</summary>
+    public bool BundlesPropagate { get; }
+
     public EventBus Events { get; }
+
+    /// <summary>The daemon is stopping: undo the shared bind of the bundles' directory unless a container still
+    /// runs (its rootfs mount lives under it until the daemon comes back).</summary>
+    public void Shutdown()
+    {
+        if (_sharedBind && Count(c => c.State.Running) == 0)
+        {
+            RootfsMounter.Unmount(Path.Join(_options.ExecRoot, "containers"));
+        }
+    }
 
     public CgroupDriver Cgroups => _cgroups;
 

@@ -89,8 +89,14 @@ internal static class Daemon
             Runtimes = runtimes,
         };
         var cgroups = CgroupDriver.Detect();
-        var containers = new ContainerService(engineOptions, images, metadata, new ContainerRuntime(runtimeBinary), cgroups, new EventBus());
+        ContainerRuntime.RemoveStaleSpareCgroups(cgroups);
+        using var runtime = new ContainerRuntime(runtimeBinary);
+        var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, new EventBus());
         await containers.RestoreAsync().ConfigureAwait(false);
+        // A spare shim's mount namespace is copied before its container's rootfs is mounted: it needs the
+        // bundles' directory to propagate mounts.
+        runtime.KeepSpare = containers.BundlesPropagate;
+        runtime.Refill();
         Log.Info("Loading containers: done.", ("containers", containers.List().Count), ("cgroup", "v" + cgroups.Version));
 
         var services = new EngineServices
@@ -119,6 +125,7 @@ internal static class Daemon
         var signal = await stop.Task.ConfigureAwait(false);
         Log.Info($"Processing signal '{signal}'");
         await server.DisposeAsync().ConfigureAwait(false);
+        containers.Shutdown();
         Log.Info("Daemon shutdown complete; running containers keep running");
         return 0;
     }

@@ -5,15 +5,15 @@ using Berth.Runtime.Shim;
 // started by the shim inside the container's new namespaces and becomes the container's program.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: berth-runtime shim --id ID --bundle DIR --socket PATH [--log FILE] [--runtime berth|PATH] [--stdin]");
+    Console.Error.WriteLine("usage: berth-runtime shim --id ID --bundle DIR --socket PATH [--log FILE] [--runtime berth|PATH] [--stdin]\n       berth-runtime shim --spare");
     return 2;
 }
 switch (args[0])
 {
     case "shim":
         return ShimServer.Main(args[1..]);
-    case "init" when args.Length == 2:
-        return ContainerInit.Run(args[1]);
+    case "init" when args.Length == 1:
+        return ContainerInit.Run();
     case "--version":
         Console.WriteLine("berth-runtime " + typeof(ShimServer).Assembly.GetName().Version);
         return 0;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Common;
 using Berth.Linux;
+using Berth.Oci;
 using Berth.Runtime.Shim;
 
 namespace Berth.Runtime;
@@ -9,62 +10,222 @@ namespace Berth.Runtime;
 /// The daemon's door to the runtime: starts a shim for a bundle and hands back a client for it. The bundle is an
 /// OCI bundle (config.json with root.path already populated); the runtime knows nothing of images.
 /// </summary>
-public sealed class ContainerRuntime(string runtimeBinary)
+/// <remarks>
+/// With <see cref="KeepSpare"/>, one shim is kept started ahead of need: its init already runs, in Docker's
+/// default namespaces, waiting for a bundle. A container with those namespaces adopts it and skips two process
+/// start-ups; any other container, or one that finds no spare ready, gets a shim of its own as before.
+/// </remarks>
+public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
 {
+    private readonly Lock _lock = new();
+    private Spare? _spare;
+    private bool _refilling;
+    private bool _disposed;
+
     /// <summary>Path of the <c>berth-runtime</c> executable (shim and init).</summary>
     public string RuntimeBinary { get; } = runtimeBinary;
 
-    /// <summary>Starts the shim and waits until it has created the container (process exists, not yet exec'd).</summary>
-    public async Task<(ShimClient Client, ShimReady Ready)> CreateAsync(ShimOptions options, CancellationToken ct = default)
+    /// <summary>Keep one spare shim warm for Berth's own runtime.</summary>
+    public bool KeepSpare { get; set; }
+
+    /// <summary>Whether a spare is ready now (for diagnostics and tests).</summary>
+    public bool SpareReady
     {
+        get
+        {
+            lock (_lock)
+            {
+                return _spare is not null;
+            }
+        }
+    }
+
+    /// <summary>Starts the shim (or adopts the spare) and waits until it has created the container (process
+    /// exists, not yet exec'd).</summary>
+    public async Task<(ShimClient Client, ShimReady Ready)> CreateAsync(ShimOptions options, RuntimeSpec spec, CancellationToken ct = default)
+    {
+        if (options.IsBerth && KeepSpare && FitsSpare(spec) && TakeSpare() is { } spare)
+        {
+            Refill();
+            using (spare)
+            {
+                var adoption = new SpareAdoption { Id = options.Id, Bundle = options.Bundle, Socket = options.Socket, LogPath = options.LogPath, OpenStdin = options.OpenStdin };
+                Fs.WriteAll(spare.Control, JsonSerializer.SerializeToUtf8Bytes(adoption, ShimJson.Default.SpareAdoption), "spare control");
+                spare.Control.Dispose();
+                return (new ShimClient(options.Socket), await Task.Run(() => ReadReady(spare.Ready, options.Bundle), ct).ConfigureAwait(false));
+            }
+        }
+        if (options.IsBerth && KeepSpare)
+        {
+            Refill();
+        }
         var (readyRead, readyWrite) = Fs.Pipe();
         using (readyRead)
         {
             using (readyWrite)
-            using (var devnull = Fs.Open("/dev/null", LibC.O_RDWR))
             using (var shimLog = Fs.Open(Path.Join(options.Bundle, "shim.log"), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, 0x180))
             {
-                Spawner.Spawn(new SpawnRequest
-                {
-                    Path = RuntimeBinary,
-                    Args = ["berth-runtime", .. options.ToArgs()],
-                    Env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                    Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
-                    {
-                        [0] = devnull,
-                        [1] = shimLog,
-                        [2] = shimLog,
-                        [ShimServer.ReadyFd] = readyWrite,
-                    },
-                    NewSession = true,
-                    Detached = true,
-                    WorkingDirectory = "/",
-                });
+                SpawnShim([.. options.ToArgs()], shimLog, readyWrite, control: null);
             }
-            var bytes = await Task.Run(() => ReadToEnd(readyRead), ct).ConfigureAwait(false);
-            if (bytes.Length == 0)
-            {
-                throw new BerthException(ErrorKind.Unknown, "shim exited without reporting; see " + Path.Join(options.Bundle, "shim.log"));
-            }
-            var ready = JsonSerializer.Deserialize(bytes, ShimJson.Default.ShimReady)!;
-            if (ready.Error is not null)
-            {
-                throw new BerthException(ErrorKind.Unknown, ready.Error);
-            }
-            return (new ShimClient(options.Socket), ready);
+            return (new ShimClient(options.Socket), await Task.Run(() => ReadReady(readyRead, options.Bundle), ct).ConfigureAwait(false));
         }
     }
 
-    private static byte[] ReadToEnd(SafeFd fd)
+    private void SpawnShim(IReadOnlyList<string> args, SafeFd log, SafeFd readyWrite, SafeFd? control)
     {
-        var ms = new MemoryStream();
-        var buf = new byte[4096];
-        int n;
-        while ((n = Fs.Read(fd, buf)) > 0)
+        using var devnull = Fs.Open("/dev/null", LibC.O_RDWR);
+        var fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
         {
-            ms.Write(buf, 0, n);
+            [0] = devnull,
+            [1] = log,
+            [2] = log,
+            [ShimServer.ReadyFd] = readyWrite,
+        };
+        if (control is not null)
+        {
+            fds[ShimServer.ControlFd] = control;
         }
-        return ms.ToArray();
+        Spawner.Spawn(new SpawnRequest
+        {
+            Path = RuntimeBinary,
+            Args = ["berth-runtime", .. args],
+            Env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            Fds = fds,
+            NewSession = true,
+            Detached = true,
+            WorkingDirectory = "/",
+        });
+    }
+
+    /// <summary>Reads one JSON line from the shim's ready pipe.</summary>
+    private static ShimReady ReadReady(SafeFd ready, string? bundle)
+    {
+        var line = new List<byte>();
+        var b = new byte[1];
+        while (Fs.Read(ready, b) == 1 && b[0] != '\n')
+        {
+            line.Add(b[0]);
+        }
+        if (line.Count == 0)
+        {
+            throw new BerthException(ErrorKind.Unknown, "shim exited without reporting" + (bundle is null ? "" : "; see " + Path.Join(bundle, "shim.log")));
+        }
+        var report = JsonSerializer.Deserialize(line.ToArray(), ShimJson.Default.ShimReady)!;
+        if (report.Error is not null)
+        {
+            throw new BerthException(ErrorKind.Unknown, report.Error);
+        }
+        return report;
+    }
+
+    /// <summary>A spare's init lives in Docker's default namespaces; only a container that wants exactly those
+    /// (none joined by path, no user namespace) can use it.</summary>
+    private static bool FitsSpare(RuntimeSpec spec)
+    {
+        var wanted = new HashSet<string>();
+        foreach (var ns in spec.Linux?.Namespaces ?? [])
+        {
+            if (ns.Path is not null || ns.Type is "user" or "time")
+            {
+                return false;
+            }
+            if (ns.Type != "cgroup")
+            {
+                wanted.Add(ns.Type);
+            }
+        }
+        return wanted.SetEquals(["pid", "mount", "uts", "ipc", "network"]);
+    }
+
+    private Spare? TakeSpare()
+    {
+        lock (_lock)
+        {
+            var spare = _spare;
+            _spare = null;
+            return spare;
+        }
+    }
+
+    /// <summary>Starts a new spare in the background unless one is ready or coming.</summary>
+    public void Refill()
+    {
+        lock (_lock)
+        {
+            if (!KeepSpare || _disposed || _spare is not null || _refilling)
+            {
+                return;
+            }
+            _refilling = true;
+        }
+        _ = Task.Run(() =>
+        {
+            Spare? spare = null;
+            try
+            {
+                var (readyRead, readyWrite) = Fs.Pipe();
+                var (controlRead, controlWrite) = Fs.Pipe();
+                using (readyWrite)
+                using (controlRead)
+                using (var devnull = Fs.Open("/dev/null", LibC.O_RDWR))
+                {
+                    SpawnShim(["shim", "--spare"], devnull, readyWrite, controlRead);
+                }
+                spare = new Spare(readyRead, controlWrite);
+                ReadReady(readyRead, null);
+            }
+            catch (Exception e) when (e is BerthException or IOException)
+            {
+                Log.Warn("no spare shim", ("error", e.Message));
+                spare?.Dispose();
+                spare = null;
+            }
+            lock (_lock)
+            {
+                _refilling = false;
+                if (spare is not null && !_disposed)
+                {
+                    _spare = spare;
+                    spare = null;
+                }
+            }
+            spare?.Dispose();
+        });
+    }
+
+    /// <summary>
+    /// Removes the cgroups of spares that died without cleaning up (a spare killed outright leaves its empty
+    /// <c>/berth/spare-PID</c> behind); the daemon calls it as it starts.
+    /// </summary>
+    public static void RemoveStaleSpareCgroups(Cgroups.CgroupDriver driver)
+    {
+        var root = driver.Version == 2 ? driver.UnifiedRoot : driver.Hierarchies.FirstOrDefault()?.MountPoint;
+        var parent = root is null ? null : Path.Join(root, "berth");
+        if (parent is null || !Directory.Exists(parent))
+        {
+            return;
+        }
+        foreach (var dir in Directory.EnumerateDirectories(parent, "spare-*"))
+        {
+            var pid = Path.GetFileName(dir)["spare-".Length..];
+            if (!Directory.Exists("/proc/" + pid))
+            {
+                driver.Open("/berth/" + Path.GetFileName(dir)).Destroy(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
+
+    /// <summary>Ends the spare: closing its control pipe tells it to go.</summary>
+    public void Dispose()
+    {
+        Spare? spare;
+        lock (_lock)
+        {
+            _disposed = true;
+            spare = _spare;
+            _spare = null;
+        }
+        spare?.Dispose();
     }
 
     /// <summary>The exit a shim recorded, if the container has ended (readable with no shim alive).</summary>
@@ -72,5 +233,17 @@ public sealed class ContainerRuntime(string runtimeBinary)
     {
         var path = Path.Join(bundle, "exit.json");
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ShimJson.Default.ExitRecord) : null;
+    }
+
+    private sealed class Spare(SafeFd ready, SafeFd control) : IDisposable
+    {
+        public SafeFd Ready { get; } = ready;
+        public SafeFd Control { get; } = control;
+
+        public void Dispose()
+        {
+            Control.Dispose();
+            Ready.Dispose();
+        }
     }
 }

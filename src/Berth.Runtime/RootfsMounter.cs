@@ -28,6 +28,31 @@ public static class RootfsMounter
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="dir"/> a shared mount point (a bind of itself where it is not one already), so that
+    /// a root filesystem mounted under it later also appears in mount namespaces copied before: those of spare
+    /// shims, whose init was created ahead of its container. A directory that already has mounts beneath it (a
+    /// daemon restarted while containers run) is left alone: a bind over it would hide them. Returns whether the
+    /// directory now propagates, and whether this call made the bind.
+    /// </summary>
+    public static (bool Shared, bool Made) TryMakeSharedMountPoint(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var full = Path.GetFullPath(dir).TrimEnd('/');
+        var mounts = Mounts.Read();
+        var own = mounts.LastOrDefault(m => m.MountPoint == full);
+        if (own is null)
+        {
+            if (mounts.Any(m => m.MountPoint.StartsWith(full + "/", StringComparison.Ordinal)))
+            {
+                return (false, false);
+            }
+            Mounts.Mount(full, full, null, LibC.MS_BIND);
+        }
+        Mounts.Mount(null, full, null, LibC.MS_SHARED);
+        return (true, own is null);
+    }
+
     /// <summary>Unmounts everything stacked on <paramref name="target"/>; true if something was mounted.</summary>
     public static bool Unmount(string target)
     {

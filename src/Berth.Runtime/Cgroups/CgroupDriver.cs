@@ -125,4 +125,12 @@ public sealed class CgroupDriver
 
     public ICgroup Open(string path) =>
         Version == 1 ? new CgroupV1(_v1, path, _kernel, _v2Root) : new CgroupV2(_v2Root!, path, _kernel);
+
+    /// <summary>
+    /// A cgroup that can later be renamed (<see cref="ICgroup.RenameTo"/>), or null where the kernel cannot rename
+    /// cgroups: cgroup2 has no rename. On a hybrid host it leaves out the controller-less v2 tree for that reason
+    /// (membership there limits nothing).
+    /// </summary>
+    public ICgroup? OpenRenamable(string path) =>
+        Version == 1 ? new CgroupV1(_v1, path, _kernel, unifiedRoot: null) : null;
 }

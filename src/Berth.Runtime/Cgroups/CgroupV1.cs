@@ -175,6 +175,34 @@ internal sealed class CgroupV1 : ICgroup
         }
     }
 
+    public ICgroup RenameTo(string path)
+    {
+        if (_unified is not null)
+        {
+            throw new NotSupportedException("a cgroup with a place in the v2 tree cannot be renamed (cgroup2 has no rename)");
+        }
+        var renamed = new CgroupV1(_hierarchies, path, _kernel);
+        var done = new List<CgroupHierarchy>();
+        try
+        {
+            foreach (var h in _hierarchies)
+            {
+                Directory.Move(Dir(h), renamed.Dir(h));
+                done.Add(h);
+            }
+        }
+        catch (IOException)
+        {
+            // All hierarchies or none: put back what moved.
+            foreach (var h in done)
+            {
+                Directory.Move(renamed.Dir(h), Dir(h));
+            }
+            throw;
+        }
+        return renamed;
+    }
+
     public IReadOnlyList<int> Processes() =>
         _hierarchies.Count == 0 ? [] : CgroupFiles.ReadPids(Dir(_hierarchies.FirstOrDefault(h => h.Controllers.Contains("pids")) ?? _hierarchies[0]));
 

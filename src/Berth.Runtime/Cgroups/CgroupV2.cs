@@ -101,6 +101,9 @@ internal sealed class CgroupV2 : ICgroup
 
     public void AddProcess(int pid) => CgroupFiles.Write(Dir, "cgroup.procs", pid.ToString(CultureInfo.InvariantCulture));
 
+    // kernel: cgroup2 directories cannot be renamed (its kernfs operations have no rename).
+    public ICgroup RenameTo(string path) => throw new NotSupportedException("cgroup v2 directories cannot be renamed");
+
     public IReadOnlyList<int> Processes() => CgroupFiles.ReadPids(Dir);
 
     public bool Destroy(TimeSpan timeout)

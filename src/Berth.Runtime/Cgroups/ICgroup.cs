@@ -14,6 +14,13 @@ public interface ICgroup
 
     void AddProcess(int pid);
 
+    /// <summary>
+    /// Moves the cgroup, processes and all, to another path under the same parent (rename(2) of its directories).
+    /// Unlike moving processes, a rename needs no RCU grace period: a spare shim's init joins a cgroup of its own
+    /// ahead of need, and the cgroup takes the container's name when the container arrives.
+    /// </summary>
+    ICgroup RenameTo(string path);
+
     IReadOnlyList<int> Processes();
 
     /// <summary>Removes the cgroup, killing what is left in it; true when nothing of it remains.</summary>

@@ -10,15 +10,29 @@ namespace Berth.Runtime.Init;
 
 /// <summary>
 /// The container's first process before it becomes the user's program: PID 1 in the new namespaces, started by
-/// the shim. It talks to the shim over two pipes: fd 3 (shim → init: 'G' in the cgroup, 'S' start) and fd 4
-/// (init → shim: 'C' created, or 'E' and an error). fd 4 is close-on-exec, so a successful exec reads as end-of-file.
+/// the shim. It talks to the shim over two pipes: fd 3 (shim → init: 'B' and the bundle, 'G' in the cgroup,
+/// 'S' start) and fd 4 (init → shim: 'C' created, or 'E' and an error). fd 4 is close-on-exec, so a successful
+/// exec reads as end-of-file. The bundle comes by message, not argument, so a shim can start its init before it
+/// knows which container it will be (a spare the daemon keeps warm).
 /// </summary>
 public static class ContainerInit
 {
     public const int SyncInFd = 3;
     public const int SyncOutFd = 4;
 
-    public static int Run(string bundle)
+    /// <summary>The 'B' message: the bundle directory, and whether the container keeps the stdin pipe.</summary>
+    public static byte[] BundleMessage(string bundle, bool openStdin)
+    {
+        var path = Encoding.UTF8.GetBytes(bundle);
+        var message = new byte[1 + 4 + path.Length + 1];
+        message[0] = (byte)'B';
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), path.Length);
+        path.CopyTo(message, 5);
+        message[^1] = openStdin ? (byte)'1' : (byte)'0';
+        return message;
+    }
+
+    public static int Run()
     {
         var syncIn = new SafeFd(SyncInFd);
         var syncOut = new SafeFd(SyncOutFd);
@@ -26,12 +40,21 @@ public static class ContainerInit
         Fs.SetCloexec(syncOut, true);
         try
         {
+            // Pay the JSON metadata's first-use cost while there is nothing else to do.
+            JsonSerializer.Deserialize("""{"ociVersion":"1.2.0"}"""u8, OciJson.Default.RuntimeSpec);
+            var (bundle, openStdin) = ReadBundle(syncIn);
             var spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(bundle, "config.json")), OciJson.Default.RuntimeSpec)
                 ?? throw new InvalidOperationException("config.json is empty");
             var process = spec.Process ?? throw new InvalidOperationException("config.json has no process");
             var gate = new CgroupGate(syncIn, spec.Linux?.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null) == true);
             Create(spec, bundle, gate);
             gate.Enter();
+            if (!openStdin)
+            {
+                // compat(docker): without -i the container's stdin is /dev/null — its own, opened after pivot_root.
+                using var devnull = Fs.Open("/dev/null", LibC.O_RDONLY);
+                Sys.Check(LibC.dup3(devnull.Fd, 0, 0), "dup3", "/dev/null");
+            }
             var env = process.Env ?? [];
             var program = ExecLookup.Find(process.Args.FirstOrDefault() ?? throw new InvalidOperationException("process.args is empty"), env);
             Fs.WriteAll(syncOut, "C"u8, "sync");
@@ -125,6 +148,41 @@ public static class ContainerInit
         {
             Proc.Prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
         }
+    }
+
+    private static (string Bundle, bool OpenStdin) ReadBundle(SafeFd syncIn)
+    {
+        Span<byte> head = stackalloc byte[5];
+        if (ReadExact(syncIn, head) != 5 || head[0] != 'B')
+        {
+            throw new InvalidOperationException("the shim went away before it named the bundle");
+        }
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head[1..]);
+        if (length is <= 0 or > 4096)
+        {
+            throw new InvalidOperationException("bad bundle message");
+        }
+        var rest = new byte[length + 1];
+        if (ReadExact(syncIn, rest) != rest.Length)
+        {
+            throw new InvalidOperationException("the shim went away before it named the bundle");
+        }
+        return (Encoding.UTF8.GetString(rest, 0, length), rest[^1] == '1');
+    }
+
+    private static int ReadExact(SafeFd fd, Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = Fs.Read(fd, buffer[read..]);
+            if (n == 0)
+            {
+                break;
+            }
+            read += n;
+        }
+        return read;
     }
 
     private static int ReadByte(SafeFd fd)

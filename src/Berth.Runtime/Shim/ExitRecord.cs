@@ -21,6 +21,16 @@ public sealed class ShimReady
     public string? Error { get; set; }
 }
 
+/// <summary>What the daemon tells a spare shim when it hands it a container (on the spare's fd 4).</summary>
+public sealed class SpareAdoption
+{
+    public string Id { get; set; } = "";
+    public string Bundle { get; set; } = "";
+    public string Socket { get; set; } = "";
+    public string? LogPath { get; set; }
+    public bool OpenStdin { get; set; }
+}
+
 public sealed class ShimState
 {
     public int Pid { get; set; }
@@ -32,5 +42,6 @@ public sealed class ShimState
 [JsonSerializable(typeof(ExitRecord))]
 [JsonSerializable(typeof(ShimReady))]
 [JsonSerializable(typeof(ShimState))]
+[JsonSerializable(typeof(SpareAdoption))]
 [JsonSerializable(typeof(List<Oci.Mount>))]
 public sealed partial class ShimJson : JsonSerializerContext;

@@ -20,8 +20,14 @@ public sealed class ShimServer
     /// <summary>fd on which the daemon waits for <see cref="ShimReady"/>.</summary>
     public const int ReadyFd = 3;
 
-    private readonly ShimOptions _options;
-    private readonly RuntimeSpec _spec;
+    /// <summary>fd on which a spare shim waits for its <see cref="SpareAdoption"/>.</summary>
+    public const int ControlFd = 4;
+
+    /// <summary>The namespaces a spare's init is created in: Docker's default set.</summary>
+    public const int SpareNamespaces = LibC.CLONE_NEWPID | LibC.CLONE_NEWNS | LibC.CLONE_NEWUTS | LibC.CLONE_NEWIPC | LibC.CLONE_NEWNET;
+
+    private ShimOptions _options;
+    private RuntimeSpec _spec;
     private readonly Lock _lock = new();
     private readonly List<Channel<(byte, byte[])>> _subscribers = [];
     private readonly TaskCompletionSource<ExitRecord> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +42,9 @@ public sealed class ShimServer
     private SafeFd? _stdin;
     private SafeFd? _initSync;
     private SafeFd? _initStatus;
+    private ICgroup? _spareCgroup;
+    private SafeFd? _stdout;
+    private SafeFd? _stderr;
     private FileStream? _log;
     private Utf8JsonWriter? _logJson;
     private string _status = "created";
@@ -49,37 +58,113 @@ public sealed class ShimServer
 
     public static int Main(IReadOnlyList<string> args)
     {
-        var options = ShimOptions.Parse(args);
         ChildReaper.EnsureStarted();
         using var ready = new SafeFd(ReadyFd);
         Fs.SetCloexec(ready, true);
+        if (args is ["--spare"])
+        {
+            return RunSpare(ready);
+        }
+        var options = ShimOptions.Parse(args);
         RuntimeSpec spec;
         try
         {
-            spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(options.Bundle, "config.json")), OciJson.Default.RuntimeSpec)
-                ?? throw new InvalidDataException("config.json is empty");
+            spec = ReadSpec(options.Bundle);
         }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or InvalidDataException)
         {
             Report(ready, new ShimReady { Error = "read bundle: " + e.Message });
             return 1;
         }
-        var shim = new ShimServer(options, spec);
-        return shim.Run(ready);
+        return new ShimServer(options, spec).Run(ready, sandboxReady: false);
     }
 
+    private static RuntimeSpec ReadSpec(string bundle) =>
+        JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(bundle, "config.json")), OciJson.Default.RuntimeSpec)
+            ?? throw new InvalidDataException("config.json is empty");
+
+    /// <summary>
+    /// A spare: the daemon starts one ahead of need. It creates the sandbox at once (its init in Docker's default
+    /// namespaces, runtime started, waiting for its bundle), reports, and waits on fd 4 for the container it
+    /// becomes. End-of-file there means the daemon went away: the spare ends its init and exits.
+    /// </summary>
+    private static int RunSpare(SafeFd ready)
+    {
+        using var control = new SafeFd(ControlFd);
+        Fs.SetCloexec(control, true);
+        var shim = new ShimServer(new ShimOptions { Id = "", Bundle = "", Socket = "" }, new RuntimeSpec());
+        try
+        {
+            shim.PrepareSandbox(SpareNamespaces, []);
+        }
+        catch (InvalidOperationException e)
+        {
+            Report(ready, new ShimReady { Error = e.Message });
+            return 1;
+        }
+        // Join a cgroup of the spare's own now, while nobody waits: the grace period of the move is paid here,
+        // and at adoption the cgroup is renamed to the container's.
+        try
+        {
+            if (CgroupDriver.Detect().OpenRenamable("/berth/spare-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } cgroup)
+            {
+                cgroup.Create();
+                cgroup.AddProcess(shim._pid);
+                shim._spareCgroup = cgroup;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // The container will make and join its cgroup at adoption, as a cold start does.
+        }
+        Report(ready, new ShimReady { Pid = shim._pid, ShimPid = Environment.ProcessId });
+        // Pay the JSON metadata's first-use cost now, not when the container is waiting.
+        JsonSerializer.Deserialize("""{"ociVersion":"1.2.0"}"""u8, OciJson.Default.RuntimeSpec);
+        var message = ReadAll(control);
+        SpareAdoption? adoption = null;
+        try
+        {
+            adoption = message.Length == 0 ? null : JsonSerializer.Deserialize(message, ShimJson.Default.SpareAdoption);
+        }
+        catch (JsonException)
+        {
+        }
+        if (adoption is null)
+        {
+            shim.AbandonSandbox();
+            return 0;
+        }
+        try
+        {
+            shim._options = new ShimOptions { Id = adoption.Id, Bundle = adoption.Bundle, Socket = adoption.Socket, LogPath = adoption.LogPath, OpenStdin = adoption.OpenStdin };
+            shim._spec = ReadSpec(adoption.Bundle);
+            if (UnshareFlags(shim._spec, out var joins) != SpareNamespaces || joins.Count > 0)
+            {
+                throw new InvalidDataException("the container's namespaces are not a spare's");
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or InvalidDataException)
+        {
+            shim.AbandonSandbox();
+            Report(ready, new ShimReady { Error = "adopt: " + e.Message });
+            return 1;
+        }
+        return shim.Run(ready, sandboxReady: true);
+    }
+
+    /// <summary>One JSON line on the ready pipe (a spare writes two: spare ready, then container created).</summary>
     private static void Report(SafeFd ready, ShimReady message)
     {
         try
         {
-            Fs.WriteAll(ready, JsonSerializer.SerializeToUtf8Bytes(message, ShimJson.Default.ShimReady), "ready pipe");
+            Fs.WriteAll(ready, [.. JsonSerializer.SerializeToUtf8Bytes(message, ShimJson.Default.ShimReady), (byte)'\n'], "ready pipe");
         }
         catch (IOException)
         {
         }
     }
 
-    private int Run(SafeFd ready)
+    private int Run(SafeFd ready, bool sandboxReady)
     {
         Socket listener;
         try
@@ -93,7 +178,7 @@ public sealed class ShimServer
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(_options.Socket));
             listener.Listen(16);
-            Create();
+            Create(sandboxReady);
         }
         catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
         {
@@ -134,47 +219,50 @@ public sealed class ShimServer
         return exit.Error is null ? 0 : 1;
     }
 
-    private void Create()
+    private void Create(bool sandboxReady)
     {
-        var (outRead, outWrite) = Fs.Pipe();
-        var (errRead, errWrite) = Fs.Pipe();
-        SafeFd inRead;
-        if (_options.OpenStdin)
+        if (!_options.IsBerth)
         {
-            (inRead, _stdin) = Fs.Pipe();
-        }
-        else
-        {
-            inRead = Fs.Open("/dev/null", LibC.O_RDONLY);
-        }
-        using (inRead)
-        using (outWrite)
-        using (errWrite)
-        {
-            if (_options.IsBerth)
+            var (outRead, outWrite) = Fs.Pipe();
+            var (errRead, errWrite) = Fs.Pipe();
+            SafeFd inRead;
+            if (_options.OpenStdin)
             {
-                CreateWithBerthInit(inRead, outWrite, errWrite);
+                (inRead, _stdin) = Fs.Pipe();
             }
             else
             {
+                inRead = Fs.Open("/dev/null", LibC.O_RDONLY);
+            }
+            using (inRead)
+            using (outWrite)
+            using (errWrite)
+            {
                 CreateWithOciRuntime(inRead, outWrite, errWrite);
             }
+            (_stdout, _stderr) = (outRead, errRead);
         }
-        StartPump(outRead, LogStream.Stdout, _stdoutLines);
-        StartPump(errRead, LogStream.Stderr, _stderrLines);
+        else
+        {
+            if (!sandboxReady)
+            {
+                var unshare = UnshareFlags(_spec, out var joins);
+                PrepareSandbox(unshare, joins);
+            }
+            CreateInSandbox();
+        }
+        StartPump(_stdout!, LogStream.Stdout, _stdoutLines);
+        StartPump(_stderr!, LogStream.Stderr, _stderrLines);
         _pidfd = new SafeFd(Sys.Check(LibC.pidfd_open(_pid), "pidfd_open"));
     }
 
-    private void CreateWithBerthInit(SafeFd stdin, SafeFd stdout, SafeFd stderr)
+    /// <summary>Namespaces the init is spawned into (created, or joined by path); cgroup and user namespaces
+    /// are the init's own business.</summary>
+    private static int UnshareFlags(RuntimeSpec spec, out List<(string Path, int Flag)> joins)
     {
-        var linux = _spec.Linux ?? new LinuxConfig();
-        var (syncRead, syncWrite) = Fs.Pipe();
-        var (statusRead, statusWrite) = Fs.Pipe();
-        _initSync = syncWrite;
-        _initStatus = statusRead;
         var unshare = 0;
-        var joins = new List<(string Path, int Flag)>();
-        foreach (var ns in linux.Namespaces)
+        joins = [];
+        foreach (var ns in spec.Linux?.Namespaces ?? [])
         {
             var flag = NamespaceFlag(ns.Type);
             if (ns.Path is not null)
@@ -186,6 +274,21 @@ public sealed class ShimServer
                 unshare |= flag; // init unshares its cgroup namespace itself, once it is in its cgroup
             }
         }
+        return unshare;
+    }
+
+    /// <summary>
+    /// Starts the init in its namespaces with the container's stdio pipes. It waits for its bundle, so this
+    /// can happen before the container is known.
+    /// </summary>
+    private void PrepareSandbox(int unshare, List<(string Path, int Flag)> joins)
+    {
+        var (outRead, outWrite) = Fs.Pipe();
+        var (errRead, errWrite) = Fs.Pipe();
+        var (inRead, inWrite) = Fs.Pipe();
+        var (syncRead, syncWrite) = Fs.Pipe();
+        var (statusRead, statusWrite) = Fs.Pipe();
+        (_stdout, _stderr, _stdin, _initSync, _initStatus) = (outRead, errRead, inWrite, syncWrite, statusRead);
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
         Exception? failure = null;
         // A thread of its own: after unshare(CLONE_NEWPID) it could never start a thread again, and the namespaces
@@ -207,13 +310,13 @@ public sealed class ShimServer
                 _pid = Spawner.Spawn(new SpawnRequest
                 {
                     Path = self,
-                    Args = ["berth-runtime", "init", _options.Bundle],
+                    Args = ["berth-runtime", "init"],
                     Env = ["PATH=" + Init.ExecLookup.DefaultPath],
                     Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
                     {
-                        [0] = stdin,
-                        [1] = stdout,
-                        [2] = stderr,
+                        [0] = inRead,
+                        [1] = outWrite,
+                        [2] = errWrite,
                         [Init.ContainerInit.SyncInFd] = syncRead,
                         [Init.ContainerInit.SyncOutFd] = statusWrite,
                     },
@@ -227,31 +330,77 @@ public sealed class ShimServer
         { Name = "spawn-init" };
         spawner.Start();
         spawner.Join();
-        syncRead.Dispose();
-        statusWrite.Dispose();
+        foreach (var childEnd in new[] { inRead, outWrite, errWrite, syncRead, statusWrite })
+        {
+            childEnd.Dispose();
+        }
         if (failure is not null)
         {
             throw new InvalidOperationException("start init: " + failure.Message, failure);
         }
-        // The init starts its runtime and builds the root while its cgroup is made and joined (v1 migration waits
-        // for an RCU grace period); it waits for 'G' where it needs the cgroup.
+    }
+
+    private static ICgroup? TryRename(ICgroup cgroup, string path)
+    {
         try
         {
-            _cgroup = CgroupDriver.Detect().Open(linux.CgroupsPath ?? "/berth/" + _options.Id);
-            _cgroup.Create();
-            _cgroup.Apply(linux.Resources);
-            _cgroup.AddProcess(_pid);
+            return cgroup.RenameTo(path);
+        }
+        catch (Exception e) when (e is IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            return null; // e.g. a cgroup of that name left behind: make and join one the usual way
+        }
+    }
+
+    /// <summary>A spare the daemon no longer wants: its init goes (it is blocked on its bundle).</summary>
+    private void AbandonSandbox()
+    {
+        Proc.Kill(_pid, LibC.SIGKILL);
+        Spawner.Wait(_pid);
+        _spareCgroup?.Destroy(TimeSpan.FromSeconds(5));
+        _spareCgroup = null;
+    }
+
+    /// <summary>Names the bundle to the waiting init, puts it in its cgroup, and waits until it is created.</summary>
+    private void CreateInSandbox()
+    {
+        var linux = _spec.Linux ?? new LinuxConfig();
+        Fs.WriteAll(_initSync!, Init.ContainerInit.BundleMessage(_options.Bundle, _options.OpenStdin), "init sync");
+        if (!_options.OpenStdin)
+        {
+            _stdin!.Dispose(); // the init put /dev/null on its stdin
+            _stdin = null;
+        }
+        // The init builds the root while its cgroup is made and joined (v1 migration waits for an RCU grace
+        // period); it waits for 'G' where it needs the cgroup.
+        try
+        {
+            var path = linux.CgroupsPath ?? "/berth/" + _options.Id;
+            if (_spareCgroup is not null && Path.GetDirectoryName(path) == Path.GetDirectoryName(_spareCgroup.Path) && TryRename(_spareCgroup, path) is { } renamed)
+            {
+                _cgroup = renamed;
+                _spareCgroup = null;
+                _cgroup.Apply(linux.Resources);
+            }
+            else
+            {
+                _cgroup = CgroupDriver.Detect().Open(path);
+                _cgroup.Create();
+                _cgroup.Apply(linux.Resources);
+                _cgroup.AddProcess(_pid);
+                _spareCgroup?.Destroy(TimeSpan.FromSeconds(5));
+                _spareCgroup = null;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            Proc.Kill(_pid, LibC.SIGKILL);
-            Spawner.Wait(_pid);
+            AbandonSandbox();
             throw new InvalidOperationException("create cgroup: " + e.Message, e);
         }
-        Fs.WriteAll(syncWrite, "G"u8, "init sync");
+        Fs.WriteAll(_initSync!, "G"u8, "init sync");
         // 'C' alone means created; 'E' is followed by the error and end-of-file.
         var first = new byte[1];
-        var reply = Fs.Read(statusRead, first) == 1 && first[0] == 'C' ? first : [.. first, .. ReadAll(statusRead)];
+        var reply = Fs.Read(_initStatus!, first) == 1 && first[0] == 'C' ? first : [.. first, .. ReadAll(_initStatus!)];
         if (reply.Length == 0 || reply[0] != 'C')
         {
             Spawner.Wait(_pid);

@@ -67,7 +67,7 @@ internal static class HostTraces
                 traces.UnionWith(Directory.EnumerateFileSystemEntries(dir).Select(e => "entry " + e));
             }
         }
-        traces.UnionWith(Shims().Where(s => s.Bundle.StartsWith(daemon.ExecRoot + "/", StringComparison.Ordinal)).Select(s => "shim " + s.Id));
+        traces.UnionWith(Shims().Where(s => s.Bundle.StartsWith(daemon.ExecRoot + "/", StringComparison.Ordinal) || s.Bundle.StartsWith(daemon.DataRoot + "/", StringComparison.Ordinal)).Select(s => "shim " + s.Id));
         return traces;
     }
 
@@ -78,7 +78,11 @@ internal static class HostTraces
     public static IEnumerable<string> MountPoints() =>
         File.ReadAllLines("/proc/self/mountinfo").Select(l => Unescape(l.Split(' ')[4]));
 
-    /// <summary>The berth-runtime shims alive on the host: <c>berth-runtime shim --id ID --bundle DIR ...</c>.</summary>
+    /// <summary>
+    /// The berth-runtime shims alive on the host: <c>berth-runtime shim --id ID --bundle DIR ...</c>, and spares
+    /// (<c>berth-runtime shim --spare</c>) that became a container's shim, known by the container files they hold
+    /// open (its log); their Bundle is then that file's directory.
+    /// </summary>
     public static IReadOnlyList<(int Pid, string Id, string Bundle)> Shims()
     {
         var shims = new List<(int, string, string)>();
@@ -99,10 +103,39 @@ internal static class HostTraces
             }
             if (argv.Length > 2 && Path.GetFileName(argv[0]) == "berth-runtime" && argv[1] == "shim")
             {
+                if (argv[2] == "--spare")
+                {
+                    if (AdoptedContainer(dir) is { } adopted)
+                    {
+                        shims.Add((pid, adopted.Id, adopted.Dir));
+                    }
+                    continue;
+                }
                 shims.Add((pid, ValueOf(argv, "--id"), ValueOf(argv, "--bundle")));
             }
         }
         return shims;
+    }
+
+    private static (string Id, string Dir)? AdoptedContainer(string procDir)
+    {
+        try
+        {
+            foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Join(procDir, "fd")))
+            {
+                var target = new FileInfo(fd).LinkTarget;
+                if (target is null || !target.EndsWith("-json.log", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var dir = Path.GetDirectoryName(target)!;
+                return (Path.GetFileName(dir), dir);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 
     /// <summary>The cgroup hierarchies: each v1 controller's mount, or the one v2 tree.</summary>

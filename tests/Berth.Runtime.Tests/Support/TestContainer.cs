@@ -100,9 +100,15 @@ internal sealed class TestContainer : IAsyncDisposable
     /// <summary>Starts the shim and waits until the container is created (its process exists, not yet exec'd).</summary>
     public async Task<(ShimClient Client, ShimReady Ready)> CreateAsync(CancellationToken ct = default)
     {
-        var runtime = new ContainerRuntime(await Artifacts.RuntimeAsync());
+        using var runtime = new ContainerRuntime(await Artifacts.RuntimeAsync());
+        return await CreateAsync(runtime, ct);
+    }
+
+    /// <summary>The same through a given runtime (one that may keep a spare shim).</summary>
+    public async Task<(ShimClient Client, ShimReady Ready)> CreateAsync(ContainerRuntime runtime, CancellationToken ct = default)
+    {
         // The wait on the ready pipe is not cancellable, so bound it from outside: a hung shim must fail the test.
-        var (client, ready) = await runtime.CreateAsync(Options, ct).WaitAsync(Timeout, ct);
+        var (client, ready) = await runtime.CreateAsync(Options, Spec, ct).WaitAsync(Timeout, ct);
         _ready = ready;
         return (client, ready);
     }
