@@ -42,10 +42,6 @@ public sealed partial class ContainerService
         var rootfs = Path.Join(bundle, "rootfs");
         var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (c.HostConfig.Runtime == "berth")
-        {
-            _cgroups.BeginMigrationWarmup();
-        }
         double mounted = 0, bundled = 0, created = 0;
         try
         {
@@ -63,7 +59,7 @@ public sealed partial class ContainerService
 
             bundled = clock.Elapsed.TotalMilliseconds;
             var runtime = c.HostConfig.Runtime == "berth" ? "berth" : _options.Runtimes[c.HostConfig.Runtime];
-            var (shim, ready) = await _runtime.CreateAsync(new ShimOptions
+            var shimOptions = new ShimOptions
             {
                 Id = c.Id,
                 Bundle = bundle,
@@ -72,7 +68,14 @@ public sealed partial class ContainerService
                 Runtime = runtime,
                 RuntimeRoot = Path.Join(_options.ExecRoot, "runtime-" + c.HostConfig.Runtime),
                 OpenStdin = c.Config.OpenStdin,
-            }, spec, ct).ConfigureAwait(false);
+            };
+            // A cold start moves its init into a new cgroup; warm the lock that move waits on. A spare needs no
+            // move (its cgroup is renamed), and a warm-up would hold the cgroup lock against that rename.
+            if (runtime == "berth" && !_runtime.WouldAdoptSpare(shimOptions, spec))
+            {
+                _cgroups.BeginMigrationWarmup();
+            }
+            var (shim, ready) = await _runtime.CreateAsync(shimOptions, spec, ct).ConfigureAwait(false);
             created = clock.Elapsed.TotalMilliseconds;
             var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
             entry.Shim = shim;
@@ -96,6 +99,7 @@ public sealed partial class ContainerService
             Persist(c);
             started.SetResult(true);
             Publish(c, "start");
+            _runtime.Refill();
             if (Log.Enabled(LogLevel.Debug))
             {
                 Log.Debug("container started", ("id", c.ShortId), ("rootfs-ms", mounted.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),
@@ -105,6 +109,7 @@ public sealed partial class ContainerService
         }
         catch (Exception e) when (e is BerthException or IOException or UnauthorizedAccessException)
         {
+            _runtime.Refill();
             started.TrySetResult(false);
             entry.Shim = null;
             entry.Streams.Complete();

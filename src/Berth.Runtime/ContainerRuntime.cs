@@ -46,7 +46,6 @@ public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
     {
         if (options.IsBerth && KeepSpare && FitsSpare(spec) && TakeSpare() is { } spare)
         {
-            Refill();
             using (spare)
             {
                 var adoption = new SpareAdoption { Id = options.Id, Bundle = options.Bundle, Socket = options.Socket, LogPath = options.LogPath, OpenStdin = options.OpenStdin };
@@ -54,10 +53,6 @@ public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
                 spare.Control.Dispose();
                 return (new ShimClient(options.Socket), await Task.Run(() => ReadReady(spare.Ready, options.Bundle), ct).ConfigureAwait(false));
             }
-        }
-        if (options.IsBerth && KeepSpare)
-        {
-            Refill();
         }
         var (readyRead, readyWrite) = Fs.Pipe();
         using (readyRead)
@@ -118,6 +113,9 @@ public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
         return report;
     }
 
+    /// <summary>Whether <see cref="CreateAsync"/> would adopt the spare for this container right now.</summary>
+    public bool WouldAdoptSpare(ShimOptions options, RuntimeSpec spec) => options.IsBerth && KeepSpare && SpareReady && FitsSpare(spec);
+
     /// <summary>A spare's init lives in Docker's default namespaces; only a container that wants exactly those
     /// (none joined by path, no user namespace) can use it.</summary>
     private static bool FitsSpare(RuntimeSpec spec)
@@ -147,7 +145,11 @@ public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
         }
     }
 
-    /// <summary>Starts a new spare in the background unless one is ready or coming.</summary>
+    /// <summary>
+    /// Starts a new spare in the background unless one is ready or coming. The daemon calls it once a container
+    /// has started, not as it takes the spare: the new spare's move into its cgroup holds the kernel's cgroup lock
+    /// for an RCU grace period, which would stall the cgroup rename and limits of the container being started.
+    /// </summary>
     public void Refill()
     {
         lock (_lock)

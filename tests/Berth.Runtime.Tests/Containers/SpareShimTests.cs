@@ -20,10 +20,11 @@ public sealed class SpareShimTests
         await using var container = await TestContainer.CreateBundleAsync("berth");
         using var cts = new CancellationTokenSource(TestContainer.Timeout);
         var (client, ready) = await container.CreateAsync(runtime, cts.Token);
-        Assert.False(runtime.SpareReady); // taken; a new one is on its way
+        Assert.False(runtime.SpareReady); // taken; the daemon asks for the next once the container has started
         await using var attachment = await client.AttachAsync(cts.Token);
         var waiting = client.WaitAsync(cts.Token);
         await client.StartAsync(cts.Token);
+        runtime.Refill();
         var exit = await waiting.WaitAsync(TestContainer.Timeout, cts.Token);
         Assert.Equal(0, exit.ExitCode);
 
