@@ -19,6 +19,8 @@ internal static class Dispatcher
         "run" => new RunCommand(),
         "create" => new CreateCommand(),
         "start" => new StartCommand(),
+        "exec" => new ExecCommand(),
+        "attach" => new AttachCommand(),
         "ps" => new PsCommand("ps"),
         "logs" => new LogsCommand(),
         "inspect" => new InspectCommand(InspectKind.Any),
@@ -41,6 +43,8 @@ internal static class Dispatcher
         "run" => new RunCommand(),
         "create" => new CreateCommand(),
         "start" => new StartCommand(),
+        "exec" => new ExecCommand(),
+        "attach" => new AttachCommand(),
         "stop" => new StopCommand(),
         "kill" => new KillCommand(),
         "rm" or "remove" => new RmCommand(),
@@ -165,12 +169,14 @@ internal static class Dispatcher
         sb.Append("\nUsage:  berth [OPTIONS] COMMAND\n\nBerth: a Docker-compatible container engine\n\nCommon Commands:\n");
         (string, string)[] common =
         [
-            ("run", "Create and run a new container from an image"), ("ps", "List containers"), ("images", "List images"),
+            ("run", "Create and run a new container from an image"), ("exec", "Execute a command in a running container"),
+            ("ps", "List containers"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
         (string, string)[] management = [("container", "Manage containers"), ("image", "Manage images")];
         (string, string)[] commands =
         [
+            ("attach", "Attach local standard input, output, and error streams to a running container"),
             ("create", "Create a new container"), ("import", "Import the contents from a tarball to create a filesystem image"),
             ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
             ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),

@@ -17,6 +17,10 @@ public sealed partial class ContainerService
         }
         Validate(host);
         ValidateConfig(config);
+        if (config.Tty && host.Runtime is { Length: > 0 } runtime && runtime != "berth")
+        {
+            throw new BerthException(ErrorKind.NotImplemented, $"-t/--tty with --runtime {runtime}: not supported by this berthd yet");
+        }
         var image = _images.TryResolve(config.Image)
             ?? throw BerthException.NotFound($"No such image: {(Reference.TryParse(config.Image, out var r, out _) && r is not null ? (r.Tag is null && r.Digest is null ? r.WithTag(Reference.DefaultTag) : r).Familiar : config.Image)}");
         var imageConfig = _images.Config(image).Config ?? new ImageRuntimeConfig();
@@ -276,10 +280,6 @@ public sealed partial class ContainerService
     /// <summary>Container options that need features still to come (a terminal, health checks).</summary>
     private static void ValidateConfig(ContainerConfig c)
     {
-        if (c.Tty)
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "-t/--tty: terminals are not supported by this berthd yet; run without -t");
-        }
         if (c.Healthcheck is { Test: { Count: > 0 } test } && test[0] != "NONE")
         {
             throw new BerthException(ErrorKind.NotImplemented, "--health-*: health checks are not supported by this berthd yet");

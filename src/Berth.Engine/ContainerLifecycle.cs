@@ -290,6 +290,7 @@ public sealed partial class ContainerService
             }
             _metadata.DeleteContainer(c.Id);
             List<TaskCompletionSource<ContainerExit>> waiters;
+            ForgetExecs(c.Id);
             lock (_lock)
             {
                 _containers.Remove(c.Id);

@@ -41,17 +41,10 @@ internal static class SpecBuilder
         ("c", 5, 0, "rwm"), ("c", 5, 1, "rwm"), ("c", 5, 2, "rwm"), ("c", 136, null, "rwm"), ("c", 10, 200, "rwm"),
     ];
 
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace)
+    /// <summary>compat(docker): ReplaceOrAppendEnvValues — a value replaces the same name in place; a bare NAME unsets it.</summary>
+    internal static void ReplaceOrAppendEnv(List<string> env, IEnumerable<string>? values)
     {
-        var config = c.Config;
-        var host = c.HostConfig;
-        var env = new List<string> { "PATH=" + DefaultPath, "HOSTNAME=" + config.Hostname };
-        if (config.Tty)
-        {
-            env.Add("TERM=xterm");
-        }
-        // compat(docker): ReplaceOrAppendEnvValues — a value replaces the same name in place; a bare NAME unsets it.
-        foreach (var e in config.Env ?? [])
+        foreach (var e in values ?? [])
         {
             var eq = e.IndexOf('=', StringComparison.Ordinal);
             var key = eq < 0 ? e : e[..eq];
@@ -72,6 +65,18 @@ internal static class SpecBuilder
                 env.Add(e);
             }
         }
+    }
+
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace)
+    {
+        var config = c.Config;
+        var host = c.HostConfig;
+        var env = new List<string> { "PATH=" + DefaultPath, "HOSTNAME=" + config.Hostname };
+        if (config.Tty)
+        {
+            env.Add("TERM=xterm");
+        }
+        ReplaceOrAppendEnv(env, config.Env);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
         {
             env.Add("HOME=" + (string.IsNullOrEmpty(user.Home) ? "/" : user.Home));
@@ -146,6 +151,7 @@ internal static class SpecBuilder
             Process = new Process
             {
                 Terminal = config.Tty,
+                ConsoleSize = config.Tty && host.ConsoleSize is [> 0 and var h, > 0 and var w] ? new Box { Height = (uint)h, Width = (uint)w } : null,
                 User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
                 Args = [c.Path, .. c.Args],
                 Env = env,

@@ -68,7 +68,10 @@ public static unsafe partial class LibC
 
     // syscall numbers (x86-64)
     public const long SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_pidfd_send_signal = 424,
-        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436;
+        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438;
+
+    // tty ioctls (asm-generic/ioctls.h)
+    public const ulong TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGWINSZ = 0x5413, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431, TIOCGPTPEER = 0x5441;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct OpenHow
@@ -365,6 +368,8 @@ public static unsafe partial class LibC
     public static int pidfd_open(int pid) => (int)syscall(SYS_pidfd_open, pid, 0, 0, 0, 0);
 
     public static int pidfd_send_signal(int pidfd, int sig) => (int)syscall(SYS_pidfd_send_signal, pidfd, sig, 0, 0, 0);
+
+    public static int pidfd_getfd(int pidfd, int targetfd) => (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, 0, 0, 0);
 
     public static ulong makedev(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) |

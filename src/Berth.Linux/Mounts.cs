@@ -42,7 +42,7 @@ public static class Mounts
                 continue;
             }
             var dash = Array.IndexOf(f, "-", 6);
-            list.Add(new MountInfo(Unescape(f[4]), dash > 0 ? f[dash + 1] : "", dash > 0 ? Unescape(f[dash + 2]) : "", f[5], dash > 0 && f.Length > dash + 3 ? f[dash + 3] : ""));
+            list.Add(new MountInfo(Unescape(f[4]), dash > 0 ? f[dash + 1] : "", dash > 0 ? Unescape(f[dash + 2]) : "", f[5], dash > 0 && f.Length > dash + 3 ? f[dash + 3] : "", Unescape(f[3])));
         }
         return list;
     }
@@ -71,5 +71,6 @@ public static class Mounts
 }
 
 /// <summary>A line of mountinfo(5): <paramref name="Options"/> are the mount point's, <paramref name="SuperOptions"/>
-/// the filesystem's (where cgroup v1 lists its controllers).</summary>
-public sealed record MountInfo(string MountPoint, string FsType, string Source, string Options, string SuperOptions);
+/// the filesystem's (where cgroup v1 lists its controllers); <paramref name="Root"/> is the directory of the
+/// filesystem that is mounted (not "/" for a bind of a subdirectory).</summary>
+public sealed record MountInfo(string MountPoint, string FsType, string Source, string Options, string SuperOptions, string Root = "/");

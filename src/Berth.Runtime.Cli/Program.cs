@@ -14,6 +14,8 @@ switch (args[0])
         return ShimServer.Main(args[1..]);
     case "init" when args.Length == 1:
         return ContainerInit.Run();
+    case "exec" when args.Length == 1:
+        return ExecInit.Run();
     case "--version":
         Console.WriteLine("berth-runtime " + typeof(ShimServer).Assembly.GetName().Version);
         return 0;

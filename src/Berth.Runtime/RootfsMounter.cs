@@ -50,7 +50,9 @@ public static class RootfsMounter
             Mounts.Mount(full, full, null, LibC.MS_BIND);
         }
         Mounts.Mount(null, full, null, LibC.MS_SHARED);
-        return (true, own is null);
+        // A bind of the directory onto itself left by a berthd that was killed is ours to undo as well; a mount the
+        // user made there (a filesystem's root) is not.
+        return (true, own is null || own.Root != "/" && own.Root.TrimEnd('/').EndsWith("/" + Path.GetFileName(full), StringComparison.Ordinal));
     }
 
     /// <summary>Unmounts everything stacked on <paramref name="target"/>; true if something was mounted.</summary>

@@ -22,4 +22,22 @@ namespace Berth.Api.Docker.Models;
 [JsonSerializable(typeof(ContainerConfig))]
 [JsonSerializable(typeof(HostConfig))]
 [JsonSerializable(typeof(ContainerPruneResponse))]
+[JsonSerializable(typeof(ExecConfig))]
+[JsonSerializable(typeof(ExecInstance))]
+[JsonSerializable(typeof(ExecStartConfig))]
+[JsonSerializable(typeof(IdResponse))]
 internal sealed partial class ApiJson : JsonSerializerContext;
+
+/// <summary>The body of <c>POST /exec/{id}/start</c>.</summary>
+public sealed class ExecStartConfig
+{
+    public bool Detach { get; set; }
+    public bool Tty { get; set; }
+    public List<int>? ConsoleSize { get; set; }
+}
+
+/// <summary>Docker's IDResponse: <c>{"Id":"…"}</c> (exec create).</summary>
+public sealed class IdResponse
+{
+    public string Id { get; set; } = "";
+}

@@ -47,6 +47,12 @@ internal static class ContainerRoutes
         });
         router.Map("GET", "/containers/{id}/logs", c => LogsAsync(c, s));
         router.Map("POST", "/containers/{id}/attach", c => AttachAsync(c, s));
+        router.Map("POST", "/containers/{id}/resize", async c =>
+        {
+            var (h, w) = ExecRoutes.Size(c);
+            await s.Containers.ResizeAsync(c.Route("id"), h, w, c.Aborted).ConfigureAwait(false);
+            await c.WriteEmptyAsync(200).ConfigureAwait(false);
+        });
     }
 
     private static int? Int(string? v) =>
@@ -223,6 +229,7 @@ internal static class ContainerRoutes
             GraphDriver = new GraphDriverData { Name = ct.Driver, Data = graph },
             SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
             Config = ct.Config,
+            ExecIDs = s.Containers.ExecIds(ct.Id),
             NetworkSettings = new NetworkSettings
             {
                 SandboxKey = ct.State.Running && ct.State.Pid > 0 && ct.HostConfig.NetworkMode != "host" ? $"/proc/{ct.State.Pid}/ns/net" : "",
@@ -294,10 +301,8 @@ internal static class ContainerRoutes
     private static async Task AttachAsync(ApiContext c, EngineServices s)
     {
         var ct = s.Containers.Get(c.Route("id"));
-        if (ct.State.Status is "exited" or "dead" && !c.Query.Bool("logs"))
-        {
-            throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
-        }
+        // compat(docker): attaching to a stopped container is allowed (`docker start -a` attaches, then starts);
+        // the stream carries the next run's output. Refusing it is the docker CLI's business, for `docker attach`.
         var wantStdin = c.Query.Bool("stdin") && ct.Config.OpenStdin;
         var wantStdout = c.Query.Bool("stdout");
         var wantStderr = c.Query.Bool("stderr");

@@ -165,17 +165,27 @@ internal sealed class DockerClient : IDisposable
     }
 
     /// <summary>A hijacked <c>POST .../attach</c>: <c>101 UPGRADED</c>, then a raw two-way stream on the returned connection.</summary>
-    public ApiConnection Hijack(string path, GoQuery query)
+    public ApiConnection Hijack(string path, GoQuery query, byte[]? json = null)
     {
         _ = Version;
         var conn = Connect();
         var target = Target(path, query);
         var headers = BaseHeaders();
-        headers["Content-Length"] = "0";
         headers["Connection"] = "Upgrade";
-        headers["Content-Type"] = "text/plain";
         headers["Upgrade"] = "tcp";
-        var head = conn.Send("POST", target, headers);
+        HttpResponseHead head;
+        if (json is not null)
+        {
+            // exec start: a JSON body and the upgrade in one request, as the docker CLI sends it
+            headers["Content-Type"] = "application/json";
+            head = conn.Send("POST", target, headers, new MemoryStream(json), json.Length);
+        }
+        else
+        {
+            headers["Content-Length"] = "0";
+            headers["Content-Type"] = "text/plain";
+            head = conn.Send("POST", target, headers);
+        }
         if (head.Status >= 400)
         {
             var body = conn.ReadBody(head, "POST");

@@ -126,6 +126,10 @@ internal sealed class AttachSession : IDisposable
         return new AttachSession(conn, ctx, stdin, stdout, stderr, tty, stderrToOut);
     }
 
+    /// <summary>Streams of an exec, on the connection its hijacked start returned.</summary>
+    public static AttachSession ForExec(CommandContext ctx, ApiConnection conn, bool stdin, bool tty) =>
+        new(conn, ctx, stdin, true, true, tty, stderrToOut: false);
+
     /// <summary>Blocks until the output ends (the container's streams closed), stdin ends with nothing to show, or a detach.</summary>
     public void Wait() => _done.Wait();
 

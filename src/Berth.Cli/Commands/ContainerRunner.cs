@@ -112,9 +112,9 @@ internal static class ContainerRunner
         private readonly Thread _thread;
         private int _status = 125;
 
-        public Waiter(CommandContext ctx, string id, bool removed)
+        public Waiter(CommandContext ctx, string id, bool removed, bool nextExit = true)
         {
-            var query = new GoQuery().Add("condition", removed ? "removed" : "next-exit");
+            var query = nextExit || removed ? new GoQuery().Add("condition", removed ? "removed" : "next-exit") : new GoQuery();
             var (conn, _, body) = ctx.Client.Stream("POST", Requests.ContainerPath(id, "/wait"), query);
             Connection = conn;
             _thread = new Thread(() =>
@@ -183,11 +183,13 @@ internal static class ContainerRunner
     }
 
     /// <summary>Sends the terminal size now and whenever it changes.</summary>
-    public static PosixSignalRegistration? MonitorTtySize(CommandContext ctx, string id)
+    public static PosixSignalRegistration? MonitorTtySize(CommandContext ctx, string id, bool redraw = false)
     {
-        void Resize()
+        void Resize() => SendSize(0);
+        void SendSize(int extra)
         {
             var (rows, cols) = Terminal.TerminalMode.Size();
+            (rows, cols) = (rows + extra, cols + extra);
             if (rows == 0 && cols == 0)
             {
                 return;
@@ -203,6 +205,10 @@ internal static class ContainerRunner
             {
                 ctx.Io.ErrorLine("Error monitoring TTY size: " + e.Message);
             }
+        }
+        if (redraw)
+        {
+            SendSize(1); // compat(docker): attach sizes one larger first, so the program redraws
         }
         Resize();
         return PosixSignalRegistration.Create(PosixSignal.SIGWINCH, c =>
@@ -259,8 +265,7 @@ internal static class ContainerRunner
             raw = null;
             if (session.Detached)
             {
-                ctx.Io.ErrorLine("\r\nread escape sequence");
-                return 0;
+                return 0; // compat(docker): run and start detach silently; attach says "read escape sequence"
             }
             return waiter.Result();
         }
@@ -270,6 +275,45 @@ internal static class ContainerRunner
             winch?.Dispose();
             DisposeAll(signals);
             session.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <c>attach</c> to a running container: its exit status (from a wait registered first), or 1 after a detach,
+    /// as the docker CLI does (it prints <c>read escape sequence</c>).
+    /// </summary>
+    public static int Attach(CommandContext ctx, string id, bool stdin, bool tty, bool sigProxy)
+    {
+        var waiter = new Waiter(ctx, id, removed: false, nextExit: false);
+        var signals = sigProxy ? ProxySignals(ctx, id) : [];
+        Terminal.TerminalMode? raw = null;
+        PosixSignalRegistration? winch = null;
+        try
+        {
+            using var session = AttachSession.Open(ctx, id, stdin, true, true, tty, stderrToOut: false);
+            if (stdin && tty && ctx.Io.InIsTerminal)
+            {
+                raw = Terminal.TerminalMode.MakeRaw();
+            }
+            if (tty && ctx.Io.OutIsTerminal)
+            {
+                winch = MonitorTtySize(ctx, id, redraw: true);
+            }
+            session.Wait();
+            raw?.Dispose();
+            raw = null;
+            if (session.Detached)
+            {
+                ctx.Io.ErrorLine("read escape sequence");
+                return 1;
+            }
+            return waiter.Result();
+        }
+        finally
+        {
+            raw?.Dispose();
+            winch?.Dispose();
+            DisposeAll(signals);
         }
     }
 

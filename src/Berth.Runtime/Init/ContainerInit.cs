@@ -49,7 +49,9 @@ public static class ContainerInit
             var gate = new CgroupGate(syncIn, spec.Linux?.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null) == true);
             Create(spec, bundle, gate);
             gate.Enter();
-            if (!openStdin)
+            // The master must stay open until the shim has taken it (it is close-on-exec).
+            var terminal = process.Terminal ? AttachTerminal(process, syncOut, console: true) : null;
+            if (terminal is null && !openStdin)
             {
                 // compat(docker): without -i the container's stdin is /dev/null — its own, opened after pivot_root.
                 using var devnull = Fs.Open("/dev/null", LibC.O_RDONLY);
@@ -66,6 +68,7 @@ public static class ContainerInit
             Sys.Check(LibC.chdir(process.Cwd), "chdir", process.Cwd);
             Proc.ResetSignalsForExec(); // or the container's program would start with SIGPIPE ignored, as .NET runs
             Proc.Exec(program, process.Args, env);
+            GC.KeepAlive(terminal);
             return 1;
         }
         catch (ExecLookupException e)
@@ -130,9 +133,49 @@ public static class ContainerInit
         LibC.umask(process.User.Umask ?? 0x12);
     }
 
+    /// <summary>The 'T' message: the fd number of a terminal's master, for the shim to take with pidfd_getfd.</summary>
+    public const byte TerminalMessage = (byte)'T';
+
+    /// <summary>
+    /// Makes a terminal on the container's own devpts (opened after pivot_root, so /dev/ptmx is the container's),
+    /// puts its peer on stdio as the controlling terminal, and tells the shim where the master is. The master
+    /// stays open, close-on-exec, until the shim has taken it. For the first process, the peer is also bound
+    /// onto /dev/console, as runc does.
+    /// </summary>
+    internal static SafeFd AttachTerminal(Process process, SafeFd syncOut, bool console)
+    {
+        var master = Pty.OpenMaster("/dev/ptmx");
+        using (var peer = Pty.OpenPeer(master))
+        {
+            if (process.ConsoleSize is { Height: > 0, Width: > 0 } size)
+            {
+                Pty.SetSize(peer, (ushort)size.Height, (ushort)size.Width);
+            }
+            Pty.BecomeControllingTerminal(peer);
+            for (var fd = 0; fd <= 2; fd++)
+            {
+                Sys.Check(LibC.dup3(peer.Fd, fd, 0), "dup3", "terminal");
+            }
+            if (console)
+            {
+                var pts = "/dev/pts/" + Pty.PeerNumber(master).ToString(CultureInfo.InvariantCulture);
+                if (!File.Exists("/dev/console"))
+                {
+                    Fs.Open("/dev/console", LibC.O_CREAT | LibC.O_WRONLY | LibC.O_CLOEXEC, 0x1b6).Dispose();
+                }
+                Mounts.Mount(pts, "/dev/console", null, LibC.MS_BIND);
+            }
+        }
+        var message = new byte[5];
+        message[0] = TerminalMessage;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), master.Fd);
+        Fs.WriteAll(syncOut, message, "sync");
+        return master;
+    }
+
     /// <summary>runc's order: shrink the bounding set, keep capabilities across the uid change, change ids,
     /// then set the capability sets the process runs with.</summary>
-    private static void BecomeUser(Process process)
+    internal static void BecomeUser(Process process)
     {
         var caps = process.Capabilities;
         var bounding = Capabilities.Mask(caps?.Bounding);
@@ -170,7 +213,7 @@ public static class ContainerInit
         return (Encoding.UTF8.GetString(rest, 0, length), rest[^1] == '1');
     }
 
-    private static int ReadExact(SafeFd fd, Span<byte> buffer)
+    internal static int ReadExact(SafeFd fd, Span<byte> buffer)
     {
         var read = 0;
         while (read < buffer.Length)
@@ -185,13 +228,13 @@ public static class ContainerInit
         return read;
     }
 
-    private static int ReadByte(SafeFd fd)
+    internal static int ReadByte(SafeFd fd)
     {
         Span<byte> b = stackalloc byte[1];
         return Fs.Read(fd, b) == 1 ? b[0] : -1;
     }
 
-    private static void Report(SafeFd syncOut, string message)
+    internal static void Report(SafeFd syncOut, string message)
     {
         try
         {

@@ -38,10 +38,20 @@ public sealed class ShimState
     public ExitRecord? Exit { get; set; }
 }
 
+/// <summary>A process to run in a running container (<c>docker exec</c>).</summary>
+public sealed class ExecRequest
+{
+    public string Id { get; set; } = "";
+    public Oci.Process Process { get; set; } = new();
+    /// <summary>Whether the process gets a stdin pipe (<c>-i</c>); otherwise /dev/null.</summary>
+    public bool OpenStdin { get; set; }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ExitRecord))]
 [JsonSerializable(typeof(ShimReady))]
 [JsonSerializable(typeof(ShimState))]
 [JsonSerializable(typeof(SpareAdoption))]
+[JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(List<Oci.Mount>))]
 public sealed partial class ShimJson : JsonSerializerContext;

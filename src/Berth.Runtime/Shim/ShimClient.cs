@@ -62,6 +62,44 @@ public sealed class ShimClient(string socketPath)
         return JsonSerializer.Deserialize(payload, ShimJson.Default.ExitRecord)!;
     }
 
+    /// <summary>Sets the size of the container's terminal.</summary>
+    public async Task ResizeAsync(ushort rows, ushort columns, CancellationToken ct = default)
+    {
+        var (type, payload) = await CallAsync(ShimFrame.Resize, ShimAttachment.SizePayload(rows, columns), ct).ConfigureAwait(false);
+        if (type == ShimFrame.Error)
+        {
+            throw BerthException.Conflict(Encoding.UTF8.GetString(payload));
+        }
+    }
+
+    /// <summary>
+    /// Runs a process in the container. The returned attachment carries its output and, last, its exit; it is the
+    /// only holder of that exit. Throws <see cref="ShimExecException"/> when the process could not be started.
+    /// </summary>
+    public async Task<(int Pid, ShimAttachment Stdio)> ExecAsync(ExecRequest request, CancellationToken ct = default)
+    {
+        var stream = await ConnectAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ShimFrame.WriteAsync(stream, ShimFrame.Exec, JsonSerializer.SerializeToUtf8Bytes(request, ShimJson.Default.ExecRequest), ct).ConfigureAwait(false);
+            var reply = await ShimFrame.ReadAsync(stream, ct).ConfigureAwait(false)
+                ?? throw new BerthException(ErrorKind.Unavailable, "shim closed the connection");
+            var text = Encoding.UTF8.GetString(reply.Payload);
+            if (reply.Type != ShimFrame.Ok)
+            {
+                var space = text.IndexOf(' ', StringComparison.Ordinal);
+                var code = space > 0 && int.TryParse(text.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 126;
+                throw new ShimExecException(code, space > 0 ? text[(space + 1)..] : text);
+            }
+            return (int.Parse(text, System.Globalization.CultureInfo.InvariantCulture), new ShimAttachment(stream));
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Subscribes to the container's output and its exit, and opens a way to its stdin.</summary>
     public async Task<ShimAttachment> AttachAsync(CancellationToken ct = default)
     {
@@ -119,5 +157,33 @@ public sealed class ShimAttachment(NetworkStream stream) : IAsyncDisposable
         }
     }
 
+    /// <summary>Sets the size of the process's terminal (ignored by a process without one).</summary>
+    public async Task ResizeAsync(ushort rows, ushort columns, CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ShimFrame.WriteAsync(stream, ShimFrame.Resize, SizePayload(rows, columns), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    internal static byte[] SizePayload(ushort rows, ushort columns)
+    {
+        var payload = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(payload, rows);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(2), columns);
+        return payload;
+    }
+
     public ValueTask DisposeAsync() => stream.DisposeAsync();
+}
+
+/// <summary>A process the shim could not start in the container; <see cref="ExitCode"/> is what Docker reports (126).</summary>
+public sealed class ShimExecException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

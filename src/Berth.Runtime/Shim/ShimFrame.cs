@@ -16,6 +16,10 @@ public static class ShimFrame
     public const byte Wait = (byte)'W';
     public const byte Stdin = (byte)'I';
     public const byte CloseStdin = (byte)'C';
+    /// <summary>Run a process in the container; the connection then carries its stdio, as an attach does.</summary>
+    public const byte Exec = (byte)'P';
+    /// <summary>Terminal size: rows and columns, big-endian u16 each.</summary>
+    public const byte Resize = (byte)'Z';
 
     // Replies and events (shim → client)
     public const byte Ok = (byte)'k';

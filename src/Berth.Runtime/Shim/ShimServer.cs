@@ -15,7 +15,7 @@ namespace Berth.Runtime.Shim;
 /// writes its json-file log, reaps it, and records how it ended. It runs in its own session, so the daemon can
 /// stop and start again while the container keeps running; the daemon talks to it over a unix socket.
 /// </summary>
-public sealed class ShimServer
+public sealed partial class ShimServer
 {
     /// <summary>fd on which the daemon waits for <see cref="ShimReady"/>.</summary>
     public const int ReadyFd = 3;
@@ -45,6 +45,8 @@ public sealed class ShimServer
     private ICgroup? _spareCgroup;
     private SafeFd? _stdout;
     private SafeFd? _stderr;
+    /// <summary>The master of the container's terminal (<c>-t</c>): its output and its input.</summary>
+    private SafeFd? _console;
     private FileStream? _log;
     private Utf8JsonWriter? _logJson;
     private string _status = "created";
@@ -251,9 +253,22 @@ public sealed class ShimServer
             }
             CreateInSandbox();
         }
+        if (_console is not null)
+        {
+            // The init moved its stdio to the terminal: the pipes it was started with are done.
+            _stdout!.Dispose();
+            _stderr!.Dispose();
+            _stdin?.Dispose();
+            _stdout = _console;
+            _stderr = null;
+            _stdin = new SafeFd(Sys.Check(LibC.fcntl(_console.Fd, LibC.F_DUPFD_CLOEXEC, 3), "fcntl(F_DUPFD_CLOEXEC)"));
+        }
         StartPump(_stdout!, LogStream.Stdout, _stdoutLines);
-        StartPump(_stderr!, LogStream.Stderr, _stderrLines);
-        _pidfd = new SafeFd(Sys.Check(LibC.pidfd_open(_pid), "pidfd_open"));
+        if (_stderr is not null)
+        {
+            StartPump(_stderr, LogStream.Stderr, _stderrLines);
+        }
+        _pidfd ??= new SafeFd(Sys.Check(LibC.pidfd_open(_pid), "pidfd_open"));
     }
 
     /// <summary>Namespaces the init is spawned into (created, or joined by path); cgroup and user namespaces
@@ -338,6 +353,7 @@ public sealed class ShimServer
         {
             throw new InvalidOperationException("start init: " + failure.Message, failure);
         }
+        _pidfd = new SafeFd(Sys.Check(LibC.pidfd_open(_pid), "pidfd_open"));
     }
 
     private static ICgroup? TryRename(ICgroup cgroup, string path)
@@ -398,14 +414,31 @@ public sealed class ShimServer
             throw new InvalidOperationException("create cgroup: " + e.Message, e);
         }
         Fs.WriteAll(_initSync!, "G"u8, "init sync");
-        // 'C' alone means created; 'E' is followed by the error and end-of-file.
+        // 'C' alone means created; 'E' is followed by the error and end-of-file; 'T' names the terminal's master.
         var first = new byte[1];
-        var reply = Fs.Read(_initStatus!, first) == 1 && first[0] == 'C' ? first : [.. first, .. ReadAll(_initStatus!)];
+        var got = Fs.Read(_initStatus!, first);
+        if (got == 1 && first[0] == Init.ContainerInit.TerminalMessage)
+        {
+            _console = TakeTerminal(_initStatus!, _pidfd!);
+            got = Fs.Read(_initStatus!, first);
+        }
+        var reply = got == 1 && first[0] == 'C' ? first : got == 0 ? [] : [.. first, .. ReadAll(_initStatus!)];
         if (reply.Length == 0 || reply[0] != 'C')
         {
             Spawner.Wait(_pid);
             throw new InvalidOperationException(reply.Length > 1 ? Encoding.UTF8.GetString(reply, 1, reply.Length - 1) : "container init exited before it was created");
         }
+    }
+
+    /// <summary>Reads the fd number after a 'T' and takes that fd from the process.</summary>
+    private static SafeFd TakeTerminal(SafeFd status, SafeFd pidfd)
+    {
+        var number = new byte[4];
+        if (Init.ContainerInit.ReadExact(status, number) != 4)
+        {
+            throw new InvalidOperationException("the process went away before its terminal was taken");
+        }
+        return Pty.TakeFd(pidfd, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(number));
     }
 
     private void CreateWithOciRuntime(SafeFd stdin, SafeFd stdout, SafeFd stderr)
@@ -692,6 +725,12 @@ public sealed class ShimServer
                     }
                     await ShimFrame.WriteAsync(stream, ShimFrame.StateReply, JsonSerializer.SerializeToUtf8Bytes(state, ShimJson.Default.ShimState)).ConfigureAwait(false);
                     break;
+                case ShimFrame.Resize:
+                    await ReplyAsync(stream, Resize(_console, f.Payload)).ConfigureAwait(false);
+                    break;
+                case ShimFrame.Exec:
+                    await ExecAsync(stream, f.Payload).ConfigureAwait(false);
+                    break;
                 case ShimFrame.Wait:
                     var exit = await _exited.Task.ConfigureAwait(false);
                     await ShimFrame.WriteAsync(stream, ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord)).ConfigureAwait(false);
@@ -708,6 +747,28 @@ public sealed class ShimServer
 
     private static ValueTask ReplyAsync(Stream stream, string? error) =>
         error is null ? ShimFrame.WriteAsync(stream, ShimFrame.Ok, default) : ShimFrame.WriteAsync(stream, ShimFrame.Error, Encoding.UTF8.GetBytes(error));
+
+    /// <summary>Sets a terminal's size from a <see cref="ShimFrame.Resize"/> payload; an error text, or null.</summary>
+    private static string? Resize(SafeFd? terminal, byte[] payload)
+    {
+        if (terminal is null || terminal.IsClosed)
+        {
+            return "the process has no terminal";
+        }
+        if (payload.Length != 4)
+        {
+            return "bad resize payload";
+        }
+        try
+        {
+            Pty.SetSize(terminal, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(2)));
+            return null;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
 
     private string? Kill(int signal)
     {
@@ -776,9 +837,14 @@ public sealed class ShimServer
                 {
                     await Task.Run(() => Fs.WriteAll(stdin, f.Payload, "container stdin")).ConfigureAwait(false);
                 }
-                else if (f.Type == ShimFrame.CloseStdin)
+                else if (f.Type == ShimFrame.CloseStdin && _console is null)
                 {
+                    // A terminal has no end of input to give: closing would hang up the container's session.
                     stdin.Dispose();
+                }
+                else if (f.Type == ShimFrame.Resize)
+                {
+                    Resize(_console, f.Payload);
                 }
             }
         }
