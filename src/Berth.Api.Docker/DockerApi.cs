@@ -11,6 +11,7 @@ public static class DockerApi
         SystemRoutes.Map(router, services);
         ContainerRoutes.Map(router, services);
         ExecRoutes.Map(router, services);
+        ContainerOperationRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
         return router;
     }

@@ -200,9 +200,14 @@ public sealed partial class ContainerService
         }
         int pid;
         ShimAttachment stdio;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             (pid, stdio) = await shim.ExecAsync(request, ct).ConfigureAwait(false);
+            if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("exec started", ("id", Ids.Short(execId)), ("container", c.ShortId), ("started-ms", clock.Elapsed.TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+            }
         }
         catch (ShimExecException e)
         {
@@ -230,6 +235,10 @@ public sealed partial class ContainerService
         Publish(c, "exec_start: " + string.Join(' ', config.Cmd!), [new("execID", execId)]);
         _ = session.PumpAsync(code =>
         {
+            if (Log.Enabled(LogLevel.Debug))
+            {
+                Log.Debug("exec exited", ("id", Ids.Short(execId)), ("code", code), ("exited-ms", clock.Elapsed.TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+            }
             SetExecExit(record, code);
             Publish(c, "exec_die", [new("execID", execId), new("exitCode", code.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         });

@@ -165,6 +165,7 @@ public sealed partial class ContainerService
         {
             throw BerthException.Conflict($"Cannot kill container: {idOrName}: Container {entry.Container.Id} is not running");
         }
+        ThawAfterSignal(entry, sig);
         if (sig != LibC.SIGKILL)
         {
             Publish(entry.Container, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
@@ -205,6 +206,7 @@ public sealed partial class ContainerService
         if (sig != LibC.SIGKILL)
         {
             await shim.KillAsync(sig, ct).ConfigureAwait(false);
+            ThawAfterSignal(entry, sig);
             Publish(c, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             if (timeout < 0)
             {
@@ -217,6 +219,7 @@ public sealed partial class ContainerService
             }
         }
         await shim.KillAsync(LibC.SIGKILL, ct).ConfigureAwait(false);
+        ThawAfterSignal(entry, LibC.SIGKILL);
         Publish(c, "kill", [new("signal", "9")]);
         await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         Publish(c, "stop");
@@ -276,6 +279,7 @@ public sealed partial class ContainerService
                 }
                 var stopped = entry.Stopped.Task;
                 await (entry.Shim?.KillAsync(LibC.SIGKILL, ct) ?? Task.FromResult(false)).ConfigureAwait(false);
+                ThawAfterSignal(entry, LibC.SIGKILL);
                 await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             }
             entry.Removing = true;
@@ -349,6 +353,7 @@ public sealed partial class ContainerService
                         await entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync()).ConfigureAwait(false);
                     }
                     _ = PumpAsync(entry, attachment, Task.FromResult(true));
+                    ReconcilePaused(entry);
                     continue;
                 }
                 catch (BerthException)

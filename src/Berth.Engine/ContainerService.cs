@@ -34,7 +34,9 @@ public sealed partial class ContainerService
         _cgroups = cgroups;
         Events = events;
         Directory.CreateDirectory(options.ContainersDir);
-        (BundlesPropagate, _sharedBind) = RootfsMounter.TryMakeSharedMountPoint(Path.Join(options.ExecRoot, "containers"));
+        // A bind left by a daemon that stopped while containers ran is this daemon's to undo as much as one it made.
+        (BundlesPropagate, _) = RootfsMounter.TryMakeSharedMountPoint(Path.Join(options.ExecRoot, "containers"));
+        _sharedBind = BundlesPropagate;
         Directory.CreateDirectory(Path.Join(options.ExecRoot, "s"));
         foreach (var (_, doc) in metadata.ListContainers())
         {

@@ -4,7 +4,7 @@ using Berth.Oci;
 namespace Berth.Runtime.Cgroups;
 
 /// <summary>cgroup v1: one directory per hierarchy (cpu, memory, pids, ...), each holding the container.</summary>
-internal sealed class CgroupV1 : ICgroup
+internal sealed partial class CgroupV1 : ICgroup
 {
     private readonly IReadOnlyList<CgroupHierarchy> _hierarchies;
     private readonly bool _kernel;

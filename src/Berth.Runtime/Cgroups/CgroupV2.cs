@@ -4,7 +4,7 @@ using Berth.Oci;
 namespace Berth.Runtime.Cgroups;
 
 /// <summary>cgroup v2: one unified tree; controllers are enabled down the path through cgroup.subtree_control.</summary>
-internal sealed class CgroupV2 : ICgroup
+internal sealed partial class CgroupV2 : ICgroup
 {
     private readonly string _root;
     private readonly bool _kernel;

@@ -28,6 +28,18 @@ public interface ICgroup
 
     /// <summary>Host directories a container sees as its /sys/fs/cgroup (v1: one per hierarchy).</summary>
     IReadOnlyList<CgroupMountSource> MountSources();
+
+    /// <summary>Reads the accounting files; throws <see cref="DirectoryNotFoundException"/> when the cgroup is gone.</summary>
+    CgroupStats Stats();
+
+    /// <summary>Freezes every task (v1 freezer.state, v2 cgroup.freeze) and returns once the kernel reports the cgroup
+    /// frozen; thaws again and throws when that takes longer than <paramref name="timeout"/>.</summary>
+    void Freeze(TimeSpan timeout);
+
+    void Thaw();
+
+    /// <summary>Whether the kernel holds the cgroup frozen (or freezing).</summary>
+    bool IsFrozen();
 }
 
 public sealed record CgroupMountSource(string Name, string HostPath);
