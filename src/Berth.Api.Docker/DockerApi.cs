@@ -10,6 +10,7 @@ public static class DockerApi
         var router = new Router();
         SystemRoutes.Map(router, services);
         ContainerRoutes.Map(router, services);
+        ArchiveRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
         return router;
     }
