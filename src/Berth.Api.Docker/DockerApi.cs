@@ -12,6 +12,7 @@ public static class DockerApi
         ContainerRoutes.Map(router, services);
         ExecRoutes.Map(router, services);
         ContainerOperationRoutes.Map(router, services);
+        ArchiveRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
         return router;
     }

@@ -40,6 +40,9 @@ internal static class Dispatcher
         "unpause" => new PauseCommand(pause: false),
         "rename" => new RenameCommand(),
         "update" => new UpdateCommand(),
+        "cp" => new CpCommand(),
+        "diff" => new DiffCommand(),
+        "export" => new ExportCommand(),
         _ => null,
     };
 
@@ -63,6 +66,9 @@ internal static class Dispatcher
         "unpause" => new PauseCommand(pause: false),
         "rename" => new RenameCommand(),
         "update" => new UpdateCommand(),
+        "cp" => new CpCommand(),
+        "diff" => new DiffCommand(),
+        "export" => new ExportCommand(),
         _ => null,
     };
 
@@ -189,7 +195,9 @@ internal static class Dispatcher
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
-            ("create", "Create a new container"), ("import", "Import the contents from a tarball to create a filesystem image"),
+            ("cp", "Copy files/folders between a container and the local filesystem"),
+            ("create", "Create a new container"), ("diff", "Inspect changes to files or directories on a container's filesystem"),
+            ("export", "Export a container's filesystem as a tar archive"), ("import", "Import the contents from a tarball to create a filesystem image"),
             ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
             ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),
             ("pause", "Pause all processes within one or more containers"), ("rename", "Rename a container"),
@@ -221,6 +229,6 @@ internal static class Dispatcher
     }
 
     private static string ManagementHelp(string name) => name == "container"
-        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  create      Create a new container\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
+        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
         : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
 }

@@ -31,6 +31,17 @@ public static class LayerApplier
         }
 
         using var rootFd = OpenRoot(root);
+        return Apply(layer, rootFd, options, copyTo);
+    }
+
+    /// <summary>As <see cref="Apply(Stream, string, LayerApplyOptions, Stream?)"/>, onto a directory already open:
+    /// the target of <c>docker cp</c>, resolved inside a container's root.</summary>
+    internal static LayerApplyResult Apply(Stream layer, SafeFd rootFd, LayerApplyOptions options, Stream? copyTo = null)
+    {
+        if (options.MaxUncompressedBytes <= 0 || options.MaxEntries <= 0)
+        {
+            throw BerthException.Invalid("layer limits must be positive");
+        }
         using var input = new LayerInput(layer, BufferSize);
         using var tar = LayerCompression.Open(input);
         using var reader = new TarStreamReader(tar, options.MaxUncompressedBytes, copyTo, BufferSize, readAhead: !ReferenceEquals(tar, input));

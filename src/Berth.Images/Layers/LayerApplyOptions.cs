@@ -13,4 +13,15 @@ public sealed class LayerApplyOptions
 
     /// <summary>Block and character devices are refused unless set.</summary>
     public bool AllowDeviceNodes { get; init; }
+
+    /// <summary>compat(docker): a plain archive's <c>./</c> entry leaves the target directory as it is (Untar);
+    /// a layer's gives the root its owner, mode and times.</summary>
+    public bool ApplyRootEntry { get; init; } = true;
+
+    /// <summary>compat(docker): NoOverwriteDirNonDir: an entry may not replace a directory with a non-directory or
+    /// the other way round.</summary>
+    public bool NoOverwriteDirNonDir { get; init; }
+
+    /// <summary>When set, every entry gets this owner instead of the archive's (Docker's ChownOpts).</summary>
+    public (uint Uid, uint Gid)? Owner { get; init; }
 }

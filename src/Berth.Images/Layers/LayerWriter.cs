@@ -94,19 +94,20 @@ internal sealed unsafe class LayerWriter : IDisposable
             ?? throw BerthException.Invalid($"invalid layer entry \"{h.Name}\": the path leaves the layer root");
         if (path.Length == 0)
         {
-            if (h.Kind != TarEntryKind.Other)
+            if (h.Kind != TarEntryKind.Other && (_options.ApplyRootEntry || h.Kind != TarEntryKind.Directory))
             {
                 ApplyRoot(h);
             }
             return;
         }
+        var literal = _options.Whiteouts == WhiteoutMode.Literal;
         // compat(docker): AUFS metadata at the top of a layer (.wh..wh.plnk, .wh..wh.aufs) is not content.
-        if (path.StartsWith(WhiteoutMetaPrefix, StringComparison.Ordinal) && path != OpaqueMarker)
+        if (!literal && path.StartsWith(WhiteoutMetaPrefix, StringComparison.Ordinal) && path != OpaqueMarker)
         {
             return;
         }
         var (dir, name) = LayerPath.Split(path);
-        if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        if (!literal && name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             ApplyWhiteout(h, dir, name);
             return;
@@ -126,6 +127,10 @@ internal sealed unsafe class LayerWriter : IDisposable
         var linkTarget = h.Kind == TarEntryKind.Hardlink ? HardlinkTarget(h) : null;
 
         var parent = Parent(dir, h.Name);
+        if (_options.NoOverwriteDirNonDir)
+        {
+            CheckDirNonDir(parent, name, path, h);
+        }
         switch (h.Kind)
         {
             case TarEntryKind.File:
@@ -152,6 +157,21 @@ internal sealed unsafe class LayerWriter : IDisposable
         Record(path);
     }
 
+    /// <summary>compat(docker): Untar's NoOverwriteDirNonDir, with its wording; paths as seen from the target
+    /// directory, which Docker's unpacker has as its chroot.</summary>
+    private static void CheckDirNonDir(SafeFd parent, string name, string path, TarHeader h)
+    {
+        var existing = FdTree.TypeOf(parent, name);
+        if (existing == LibC.S_IFDIR && h.Kind != TarEntryKind.Directory)
+        {
+            throw new BerthException(ErrorKind.Unknown, $"cannot overwrite directory \"/{path}\" with non-directory \"/\"");
+        }
+        if (existing != 0 && existing != LibC.S_IFDIR && h.Kind == TarEntryKind.Directory)
+        {
+            throw new BerthException(ErrorKind.Unknown, $"cannot overwrite non-directory \"/{path}\" with directory \"/\"");
+        }
+    }
+
     private void ApplyRoot(TarHeader h)
     {
         if (h.Kind != TarEntryKind.Directory)
@@ -159,7 +179,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             throw BerthException.Invalid($"invalid layer entry \"{h.Name}\": the layer root cannot become a {Describe(h)}");
         }
         // compat(docker): a "./" entry carries the metadata of the root directory itself.
-        SetOwnerAndMode(_root, h);
+        SetOwnerAndMode(_root, h, _options.Owner);
         SetXattrs(_root.Fd, h);
         _dirTimes.Add(("", ATimeOf(h), h.MTime));
     }
@@ -239,7 +259,7 @@ internal sealed unsafe class LayerWriter : IDisposable
         {
             Fs.WriteAll(file, chunk, h.Name);
         }
-        SetOwnerAndMode(file, h);
+        SetOwnerAndMode(file, h, _options.Owner);
         SetXattrs(file.Fd, h);
         SetTimes(file, ATimeOf(h), h.MTime);
     }
@@ -262,7 +282,7 @@ internal sealed unsafe class LayerWriter : IDisposable
         var dir = new SafeFd(Sys.Check(LibC.openat(parent.Fd, name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0), "openat", h.Name));
         try
         {
-            SetOwnerAndMode(dir, h);
+            SetOwnerAndMode(dir, h, _options.Owner);
             SetXattrs(dir.Fd, h);
         }
         catch
@@ -286,7 +306,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             Replace(parent, name);
             Sys.Check(LibC.symlinkat(h.LinkName, parent.Fd, name), "symlinkat", h.Name);
         }
-        Sys.Check(LibC.fchownat(parent.Fd, name, h.Uid, h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
+        Sys.Check(LibC.fchownat(parent.Fd, name, _options.Owner?.Uid ?? h.Uid, _options.Owner?.Gid ?? h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
         // No mode (Linux symlinks have none) and no xattrs (user.* is refused on symlinks).
         SetTimesAt(parent, name, h);
     }
@@ -374,7 +394,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             Sys.Check(LibC.mknodat(parent.Fd, name, type | NewFileMode, dev), "mknodat", h.Name);
         }
         // Opening a fifo or a device to get an fd would block or reach a driver: work by name under the parent fd.
-        Sys.Check(LibC.fchownat(parent.Fd, name, h.Uid, h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
+        Sys.Check(LibC.fchownat(parent.Fd, name, _options.Owner?.Uid ?? h.Uid, _options.Owner?.Gid ?? h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
         Sys.Check(LibC.fchmodat(parent.Fd, name, h.Mode, 0), "chmod", h.Name);
         if (h.Xattrs.Count > 0)
         {
@@ -482,10 +502,10 @@ internal sealed unsafe class LayerWriter : IDisposable
         }
     }
 
-    private static void SetOwnerAndMode(SafeFd fd, TarHeader h)
+    private static void SetOwnerAndMode(SafeFd fd, TarHeader h, (uint Uid, uint Gid)? owner)
     {
         // Owner first: chown(2) clears setuid and setgid, and the mode puts them back.
-        Sys.Check(LibC.fchown(fd.Fd, h.Uid, h.Gid), "fchown", h.Name);
+        Sys.Check(LibC.fchown(fd.Fd, owner?.Uid ?? h.Uid, owner?.Gid ?? h.Gid), "fchown", h.Name);
         Sys.Check(LibC.fchmod(fd.Fd, h.Mode), "fchmod", h.Name);
     }
 

@@ -9,4 +9,7 @@ public enum WhiteoutMode
 
     /// <summary>The root is a full copy of the parent layer: a whiteout deletes what it names.</summary>
     Delete,
+
+    /// <summary>Not a layer but a plain archive (<c>docker cp</c>): <c>.wh.</c> names are ordinary files.</summary>
+    Literal,
 }

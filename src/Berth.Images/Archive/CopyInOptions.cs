@@ -1,0 +1,17 @@
+namespace Berth.Images.Archive;
+
+/// <summary>How <see cref="ContainerFs.Extract"/> unpacks an archive into a container (<c>PUT …/archive</c>).</summary>
+public sealed class CopyInOptions
+{
+    /// <summary>compat(docker): <c>noOverwriteDirNonDir</c>; the docker CLI always sends it.</summary>
+    public bool NoOverwriteDirNonDir { get; init; }
+
+    /// <summary>When set, every entry gets this owner (<c>copyUIDGID</c> with a container user); otherwise the
+    /// archive's own uid and gid, as Docker does.</summary>
+    public (uint Uid, uint Gid)? Owner { get; init; }
+
+    /// <summary>Decompression-bomb guard: the most bytes the uncompressed tar stream may have.</summary>
+    public long MaxUncompressedBytes { get; init; } = 64L << 30;
+
+    public long MaxEntries { get; init; } = 1_000_000;
+}
