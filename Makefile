@@ -9,16 +9,17 @@ PUBLISH := $(DOTNET) publish -c Release -r $(RID) --nologo -v:q -clp:NoSummary
 
 .PHONY: build deps up down test unit e2e format bench clean
 
-## build: berthd, berth and berth-runtime (NativeAOT) into bin/
+## build: berthd, berth and berth-runtime (NativeAOT) and berth-init (static C) into bin/
 build:
 	@scripts/check-toolchain.sh
 	$(PUBLISH) src/Berth.Runtime.Cli -o $(OUT)/berth-runtime
 	$(PUBLISH) src/Berth.Cli -o $(OUT)/berth
 	$(PUBLISH) src/Berth.Host -o $(OUT)/berthd
-	@mkdir -p $(BIN)
-	@install -m 0755 $(OUT)/berthd/berthd $(OUT)/berth/berth $(OUT)/berth-runtime/berth-runtime $(BIN)/
+	@mkdir -p $(BIN) $(OUT)/berth-init
+	musl-gcc -static -Os -Wall -Wextra -Werror -o $(OUT)/berth-init/berth-init src/berth-init/init.c
+	@install -m 0755 $(OUT)/berthd/berthd $(OUT)/berth/berth $(OUT)/berth-runtime/berth-runtime $(OUT)/berth-init/berth-init $(BIN)/
 	@install -m 0644 $(OUT)/berthd/libe_sqlite3.so $(BIN)/
-	@echo "built: $(BIN)/berthd $(BIN)/berth $(BIN)/berth-runtime"
+	@echo "built: $(BIN)/berthd $(BIN)/berth $(BIN)/berth-runtime $(BIN)/berth-init"
 
 ## deps: the Debian packages Berth and its tests use, installed only where missing
 deps:

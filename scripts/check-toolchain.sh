@@ -14,3 +14,7 @@ if ! command -v clang >/dev/null && ! command -v gcc >/dev/null; then
   echo "error: NativeAOT needs clang or gcc: run 'make deps'" >&2
   exit 1
 fi
+if ! command -v musl-gcc >/dev/null; then
+  echo "error: berth-init (the --init process) is built with musl-gcc: run 'make deps'" >&2
+  exit 1
+fi

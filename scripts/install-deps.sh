@@ -6,6 +6,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 have gcc || have clang || need+=(gcc)
 pkg_installed zlib1g-dev || need+=(zlib1g-dev)
+# berth-init (docker run --init) is a static C program, built against musl.
+have musl-gcc || need+=(musl-tools)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && [ -z "$(ldd /bin/busybox 2>/dev/null | grep '=>')" ] || need+=(busybox-static)
 have runc || need+=(runc)
 have ip || need+=(iproute2)

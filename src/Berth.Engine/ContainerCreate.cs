@@ -193,6 +193,14 @@ public sealed partial class ContainerService
             default:
                 throw BerthException.Invalid($"invalid restart policy: unknown policy '{h.RestartPolicy.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
         }
+        if (h.RestartPolicy.MaximumRetryCount < 0)
+        {
+            throw BerthException.Invalid("invalid restart policy: maximum retry count cannot be negative");
+        }
+        if (h.RestartPolicy.MaximumRetryCount > 0 && h.RestartPolicy.Name != "on-failure")
+        {
+            throw BerthException.Invalid($"invalid restart policy: maximum retry count can only be used with 'on-failure'");
+        }
         if (h.AutoRemove && h.RestartPolicy.Name is not ("" or "no"))
         {
             throw BerthException.Invalid("can't create 'AutoRemove' container with restart policy");
@@ -255,13 +263,9 @@ public sealed partial class ContainerService
         {
             unsupported.Add("--security-opt");
         }
-        if (h.Init == true)
+        if (h.Init == true && _options.InitBinary is null)
         {
-            unsupported.Add("--init");
-        }
-        if (h.RestartPolicy.Name is not ("" or "no"))
-        {
-            unsupported.Add("--restart");
+            unsupported.Add("--init (berth-init is not installed beside berthd)");
         }
         if (h.LogConfig.Type is not ("" or "json-file") || h.LogConfig.Config is { Count: > 0 })
         {

@@ -16,6 +16,10 @@ internal sealed class ContainerEntry(Container container)
     public List<TaskCompletionSource<ContainerExit>> RemoveWaiters { get; } = [];
     /// <summary>Completes when the running process has ended and the engine recorded it.</summary>
     public TaskCompletionSource Stopped { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>A restart the policy scheduled and that has not happened yet.</summary>
+    public CancellationTokenSource? PendingRestart { get; set; }
+    /// <summary>The wait before the last policy restart (the back-off doubles from it).</summary>
+    public TimeSpan RestartBackoff { get; set; }
 }
 
 /// <summary>What <c>POST /containers/{id}/wait</c> answers.</summary>

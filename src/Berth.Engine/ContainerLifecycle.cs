@@ -23,6 +23,9 @@ public sealed partial class ContainerService
             {
                 throw new BerthException(ErrorKind.NotModified, "container already started");
             }
+            CancelRestart(entry);
+            entry.RestartBackoff = TimeSpan.Zero;
+            c.HasBeenManuallyStopped = false;
             if (entry.Removing)
             {
                 throw BerthException.Conflict($"container {c.Id} is marked for removal and cannot be started");
@@ -54,7 +57,7 @@ public sealed partial class ContainerService
             var user = UserLookup.Resolve(rootfs, c.Config.User, c.HostConfig.GroupAdd);
             PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
             var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private");
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -191,10 +194,17 @@ public sealed partial class ContainerService
     {
         var c = entry.Container;
         var shim = entry.Shim;
+        c.HasBeenManuallyStopped = true;
+        if (CancelRestart(entry))
+        {
+            return true;
+        }
         if (!c.State.Running || shim is null)
         {
+            Persist(c);
             return false;
         }
+        Persist(c);
         var stopped = entry.Stopped.Task;
         var sig = LibC.SIGTERM;
         var name = signal ?? c.Config.StopSignal;
@@ -271,6 +281,14 @@ public sealed partial class ContainerService
             {
                 return;
             }
+            if (c.State.Restarting)
+            {
+                if (!force)
+                {
+                    throw BerthException.Conflict($"You cannot remove a restarting container {c.Id}. Stop the container before attempting removal or force remove");
+                }
+                CancelRestart(entry);
+            }
             if (c.State.Running)
             {
                 if (!force)
@@ -338,6 +356,7 @@ public sealed partial class ContainerService
             if (!c.State.Running)
             {
                 ReleaseRuntimeState(c.Id);
+                RestartAtDaemonStart(entry);
                 continue;
             }
             var exit = ContainerRuntime.ReadExit(BundleOf(c.Id));

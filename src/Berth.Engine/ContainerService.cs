@@ -56,6 +56,13 @@ public sealed partial class ContainerService
     /// runs (its rootfs mount lives under it until the daemon comes back).</summary>
     public void Shutdown()
     {
+        lock (_lock)
+        {
+            foreach (var e in _containers.Values)
+            {
+                e.PendingRestart?.Cancel(); // kept as "restarting"; the next daemon start does it
+            }
+        }
         if (_sharedBind && Count(c => c.State.Running) == 0)
         {
             RootfsMounter.Unmount(Path.Join(_options.ExecRoot, "containers"));
@@ -178,6 +185,10 @@ public sealed partial class ContainerService
         }
         entry.Streams.DisconnectStdin();
         entry.Streams.Complete();
+        if (exit.OomKilled)
+        {
+            Publish(c, "oom");
+        }
         Publish(c, "die", [new("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         foreach (var w in waiters)
         {
@@ -187,6 +198,10 @@ public sealed partial class ContainerService
         if (c.HostConfig.AutoRemove)
         {
             _ = RemoveAfterExitAsync(c.Id);
+        }
+        else
+        {
+            ScheduleRestart(entry, exit.ExitCode);
         }
     }
 

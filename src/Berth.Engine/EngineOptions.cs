@@ -12,6 +12,9 @@ public sealed class EngineOptions
     /// <summary>The <c>berth-runtime</c> executable (shim and init).</summary>
     public required string RuntimeBinary { get; init; }
 
+    /// <summary>The <c>berth-init</c> executable that <c>--init</c> puts in front of the program; null if absent.</summary>
+    public string? InitBinary { get; init; }
+
     /// <summary>Name of the default runtime: <c>berth</c>, or a key of <see cref="Runtimes"/> (<c>runc</c>).</summary>
     public string DefaultRuntime { get; init; } = "berth";
 

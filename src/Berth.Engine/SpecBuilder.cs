@@ -67,7 +67,10 @@ internal static class SpecBuilder
         }
     }
 
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace)
+    /// <summary>Where <c>--init</c>'s process is mounted in the container.</summary>
+    public const string InitPath = "/sbin/docker-init";
+
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null)
     {
         var config = c.Config;
         var host = c.HostConfig;
@@ -145,6 +148,11 @@ internal static class SpecBuilder
             resources.BlockIO = new LinuxBlockIo { Weight = (ushort)host.BlkioWeight };
         }
 
+        if (host.Init == true && initBinary is not null)
+        {
+            // compat(docker): the init sits where Docker's docker-init does, read-only.
+            mounts.Add(new Mount { Destination = InitPath, Type = "bind", Source = initBinary, Options = ["bind", "ro"] });
+        }
         var caps = DefaultCapabilities.ToList();
         return new RuntimeSpec
         {
@@ -153,7 +161,7 @@ internal static class SpecBuilder
                 Terminal = config.Tty,
                 ConsoleSize = config.Tty && host.ConsoleSize is [> 0 and var h, > 0 and var w] ? new Box { Height = (uint)h, Width = (uint)w } : null,
                 User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
-                Args = [c.Path, .. c.Args],
+                Args = host.Init == true && initBinary is not null ? [InitPath, "--", c.Path, .. c.Args] : [c.Path, .. c.Args],
                 Env = env,
                 Cwd = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
                 Capabilities = new Capabilities { Bounding = caps, Effective = caps, Permitted = caps },

@@ -85,6 +85,7 @@ internal static class Daemon
             DataRoot = dataRoot,
             ExecRoot = execRoot,
             RuntimeBinary = runtimeBinary,
+            InitBinary = Environment.GetEnvironmentVariable("BERTH_INIT_BINARY") ?? (File.Exists(Path.Join(AppContext.BaseDirectory, "berth-init")) ? Path.Join(AppContext.BaseDirectory, "berth-init") : null),
             DefaultRuntime = o.DefaultRuntime,
             Runtimes = runtimes,
         };

@@ -76,6 +76,39 @@ public sealed class DaemonRestartTests(BerthEngine engine)
         Assert.False(Directory.Exists("/proc/" + livePid), $"pid {livePid} outlived docker stop");
     }
 
+    [Theory]
+    [InlineData("docker", "TERM")]
+    [InlineData("berth", "KILL")]
+    public async Task ReattachedContainersServeExecLogsWaitAndStats(string client, string signal)
+    {
+        var name = $"reattached-{signal}-{client}";
+        engine.Cli(client, "run", "-d", "--name", name, "busybox", "sh", "-c",
+            "trap 'echo bye; exit 6' TERM; echo ready; while true; do sleep 0.1; done").Ok();
+        engine.WaitForLog(name, "ready");
+
+        Assert.Equal(signal == "TERM" ? 0 : 137, engine.Daemon.Stop(signal));
+        engine.Daemon.Start();
+
+        Assert.Equal("in the same container", engine.Cli(client, "exec", name, "sh", "-c", "echo in the same container").Ok());
+        Assert.Matches(@"^\d+$", engine.Cli(client, "stats", "--no-stream", "--format", "{{.PIDs}}", name).Ok());
+        using var follow = new System.Diagnostics.Process
+        {
+            StartInfo = new System.Diagnostics.ProcessStartInfo(client == "berth" ? RepoLayout.Binary("berth") : "docker", ["logs", "-f", name])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+                Environment = { ["DOCKER_HOST"] = engine.Daemon.Host },
+            },
+        };
+        follow.Start();
+        var wait = Task.Run(() => engine.Cli(client, "wait", name));
+        engine.Cli(client, "kill", "-s", "TERM", name).Ok();
+
+        Assert.Equal("6", (await wait).Ok());
+        Assert.True(follow.WaitForExit(10_000), "logs -f did not end when the reattached container stopped");
+        Assert.Equal("ready\nbye\n", follow.StandardOutput.ReadToEnd());
+    }
+
     private void Restart(string signal)
     {
         try

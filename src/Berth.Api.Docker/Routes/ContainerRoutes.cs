@@ -162,6 +162,10 @@ internal static class ContainerRoutes
             var up = "Up " + HumanUnits.Duration(now - state.StartedAt);
             return state.Paused ? up + " (Paused)" : up;
         }
+        if (state.Restarting)
+        {
+            return $"Restarting ({state.ExitCode.ToString(CultureInfo.InvariantCulture)}) {HumanUnits.Duration(now - state.FinishedAt)} ago";
+        }
         if (state.Status == "removing")
         {
             return "Removal In Progress";

@@ -114,7 +114,7 @@ internal static class SystemRoutes
             ServerVersion = BerthVersion.Version,
             Runtimes = runtimes,
             DefaultRuntime = s.Options.DefaultRuntime,
-            InitBinary = "",
+            InitBinary = s.Options.InitBinary is null ? "" : "berth-init",
             RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
             SecurityOptions = cgroupVersion == 2 ? ["name=cgroupns"] : [],
             Warnings = null,

@@ -17,6 +17,8 @@ public sealed class Container
     public string HostsPath { get; set; } = "";
     public string LogPath { get; set; } = "";
     public int RestartCount { get; set; }
+    /// <summary>Set by <c>docker stop</c>, cleared by start: a restart policy holds until then.</summary>
+    public bool HasBeenManuallyStopped { get; set; }
     public string Driver { get; set; } = "";
     public string Platform { get; set; } = "linux";
     public ContainerConfig Config { get; set; } = new();

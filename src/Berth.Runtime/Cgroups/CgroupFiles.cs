@@ -82,4 +82,19 @@ internal static class CgroupFiles
             }
         }
     }
+
+    /// <summary>The value of <paramref name="key"/> in a flat keyed file ("key value" lines); 0 when absent.</summary>
+    public static long ReadKey(string? dir, string file, string key)
+    {
+        var text = dir is null ? null : Read(dir, file);
+        foreach (var line in (text ?? "").Split('\n'))
+        {
+            var parts = line.Split(' ', 2);
+            if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v))
+            {
+                return v;
+            }
+        }
+        return 0;
+    }
 }

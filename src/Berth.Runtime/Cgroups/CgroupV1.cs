@@ -24,6 +24,8 @@ internal sealed partial class CgroupV1 : ICgroup
 
     private string Dir(CgroupHierarchy h) => System.IO.Path.Join(h.MountPoint, Path);
 
+    public long OomKills() => CgroupFiles.ReadKey(DirOf("memory"), "memory.oom_control", "oom_kill");
+
     private string? DirOf(string controller)
     {
         var h = _hierarchies.FirstOrDefault(h => h.Controllers.Contains(controller));

@@ -20,6 +20,8 @@ internal sealed partial class CgroupV2 : ICgroup
 
     public string Dir => System.IO.Path.Join(_root, Path);
 
+    public long OomKills() => CgroupFiles.ReadKey(Dir, "memory.events", "oom_kill");
+
     public void Create()
     {
         var available = (CgroupFiles.Read(_root, "cgroup.controllers") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

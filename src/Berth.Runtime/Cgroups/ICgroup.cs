@@ -38,6 +38,10 @@ public interface ICgroup
 
     void Thaw();
 
+    /// <summary>How many processes the kernel's OOM killer has killed in the cgroup (v1 memory.oom_control
+    /// <c>oom_kill</c>, v2 memory.events <c>oom_kill</c>); 0 when unknown.</summary>
+    long OomKills();
+
     /// <summary>Whether the kernel holds the cgroup frozen (or freezing).</summary>
     bool IsFrozen();
 }

@@ -634,7 +634,7 @@ public sealed partial class ShimServer
             _log?.Flush();
             _log?.Dispose();
             _logJson = null;
-            exit = new ExitRecord { ExitCode = status.Code, Signal = status.Signal, ExitedAt = DateTimeOffset.UtcNow };
+            exit = new ExitRecord { ExitCode = status.Code, Signal = status.Signal, ExitedAt = DateTimeOffset.UtcNow, OomKilled = OomKilled() };
             if (_status == "created")
             {
                 exit.Error = "container exited before it started";
@@ -654,6 +654,19 @@ public sealed partial class ShimServer
         }
         _exited.TrySetResult(exit);
         return exit;
+    }
+
+    /// <summary>Whether the kernel's OOM killer struck in the container's cgroup (read before it is removed).</summary>
+    private bool OomKilled()
+    {
+        try
+        {
+            return _cgroup?.OomKills() > 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private void Cleanup()
