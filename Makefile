@@ -41,6 +41,8 @@ test: deps build
 ## bench: Berth against the real Docker (Debian's docker.io) side by side
 bench: deps build
 	@bench/run.sh
+	@bench/exec.sh
+	@bench/stats.sh
 
 clean:
 	rm -rf $(BIN) $(OUT)

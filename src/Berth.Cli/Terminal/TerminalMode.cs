@@ -4,9 +4,8 @@ using System.Globalization;
 namespace Berth.Cli.Terminal;
 
 /// <summary>
-/// Puts the controlling terminal in raw mode for <c>run -it</c> and restores it after, through stty(1): the CLI
-/// may not P/Invoke (all interop lives in Berth.Linux, which it must not reference), and stty costs a fork only
-/// for interactive sessions.
+/// Puts the controlling terminal in raw mode for <c>run -it</c> and restores it after, through stty(1): a fork only
+/// for interactive sessions, and no terminal ioctls in the CLI.
 /// </summary>
 internal sealed class TerminalMode : IDisposable
 {
