@@ -95,17 +95,17 @@ public sealed partial class ContainerService
         }
         lock (_lock)
         {
-            if (!c.State.Running)
+            if (c.State.Restarting)
+            {
+                throw BerthException.Conflict($"Container {c.Id} is restarting, wait until the container is running");
+            }
+            if (!c.State.Running || entry.Removing)
             {
                 throw BerthException.Conflict($"Container {c.Id} is not running");
             }
             if (c.State.Paused)
             {
                 throw BerthException.Conflict($"Container {c.Id} is paused, unpause the container before exec");
-            }
-            if (entry.Removing)
-            {
-                throw BerthException.Conflict($"Container {c.Id} is restarting, wait until the container is running");
             }
         }
         var id = Ids.New();

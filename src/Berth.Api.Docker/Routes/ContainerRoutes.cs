@@ -305,6 +305,14 @@ internal static class ContainerRoutes
     private static async Task AttachAsync(ApiContext c, EngineServices s)
     {
         var ct = s.Containers.Get(c.Route("id"));
+        if (ct.State.Paused)
+        {
+            throw BerthException.Conflict($"container {c.Route("id")} is paused, unpause the container before attach");
+        }
+        if (ct.State.Restarting)
+        {
+            throw BerthException.Conflict("You cannot attach to a restarting container, wait until it is running");
+        }
         // compat(docker): attaching to a stopped container is allowed (`docker start -a` attaches, then starts);
         // the stream carries the next run's output. Refusing it is the docker CLI's business, for `docker attach`.
         var wantStdin = c.Query.Bool("stdin") && ct.Config.OpenStdin;
