@@ -140,7 +140,7 @@ public sealed partial class ContainerService
             c.User = image.User ?? "";
         }
         c.StopSignal ??= image.StopSignal;
-        c.Healthcheck ??= image.Healthcheck;
+        c.Healthcheck = HealthCheck.Merge(c.Healthcheck, image.Healthcheck);
         c.Shell ??= image.Shell;
         c.OnBuild ??= image.OnBuild;
         foreach (var (k, v) in image.ExposedPorts ?? [])
@@ -281,14 +281,8 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>Container options that need features still to come (a terminal, health checks).</summary>
-    private static void ValidateConfig(ContainerConfig c)
-    {
-        if (c.Healthcheck is { Test: { Count: > 0 } test } && test[0] != "NONE")
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "--health-*: health checks are not supported by this berthd yet");
-        }
-    }
+    /// <summary>Container options Docker refuses at create.</summary>
+    private static void ValidateConfig(ContainerConfig c) => HealthCheck.Validate(c.Healthcheck);
 
     /// <summary>What Docker fills in for fields left empty, so inspect shows the values in force.</summary>
     private void Normalize(HostConfig h)

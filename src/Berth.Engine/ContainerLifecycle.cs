@@ -97,11 +97,13 @@ public sealed partial class ContainerService
                     Running = true,
                     Pid = ready.Pid,
                     StartedAt = DateTimeOffset.UtcNow,
+                    Health = HealthCheck.AtStart(c.Config, c.State.Health),
                 };
             }
             Persist(c);
             started.SetResult(true);
             Publish(c, "start");
+            StartHealthMonitor(entry);
             _runtime.Refill();
             if (Log.Enabled(LogLevel.Debug))
             {
@@ -373,6 +375,7 @@ public sealed partial class ContainerService
                     }
                     _ = PumpAsync(entry, attachment, Task.FromResult(true));
                     ReconcilePaused(entry);
+                    RestoreHealthMonitor(entry);
                     continue;
                 }
                 catch (BerthException)

@@ -156,6 +156,7 @@ public sealed partial class ContainerService
     private void HandleExit(ContainerEntry entry, ExitRecord exit)
     {
         var c = entry.Container;
+        StopHealthMonitor(c.Id);
         List<TaskCompletionSource<ContainerExit>> waiters;
         lock (_lock)
         {

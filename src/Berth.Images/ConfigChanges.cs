@@ -6,7 +6,7 @@ namespace Berth.Images;
 
 /// <summary>
 /// Dockerfile instructions applied to an image config, for <c>docker import -c</c> and <c>docker commit -c</c>:
-/// CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL, ONBUILD.
+/// CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL, ONBUILD, HEALTHCHECK.
 /// </summary>
 public static class ConfigChanges
 {
@@ -69,6 +69,9 @@ public static class ConfigChanges
                 case "STOPSIGNAL":
                     config.StopSignal = rest;
                     break;
+                case "HEALTHCHECK":
+                    config.Healthcheck = Healthcheck(rest);
+                    break;
                 case "ONBUILD":
                     config.OnBuild ??= [];
                     config.OnBuild.Add(rest);
@@ -78,6 +81,83 @@ public static class ConfigChanges
                     throw BerthException.Invalid($"{word} is not a valid change command");
             }
         }
+    }
+
+    /// <summary>compat(docker): <c>HEALTHCHECK NONE</c> or <c>HEALTHCHECK [--interval=D] [--timeout=D]
+    /// [--start-period=D] [--start-interval=D] [--retries=N] CMD command</c>; the shell form becomes <c>CMD-SHELL</c>.</summary>
+    private static HealthConfig Healthcheck(string rest)
+    {
+        var health = new HealthConfig();
+        while (rest.StartsWith("--", StringComparison.Ordinal))
+        {
+            var end = rest.IndexOfAny([' ', '\t']);
+            var flag = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? "" : rest[end..].TrimStart();
+            var eq = flag.IndexOf('=', StringComparison.Ordinal);
+            var (name, value) = eq < 0 ? (flag[2..], "") : (flag[2..eq], flag[(eq + 1)..]);
+            switch (name)
+            {
+                case "interval":
+                    health.Interval = Interval(name, value);
+                    break;
+                case "timeout":
+                    health.Timeout = Interval(name, value);
+                    break;
+                case "start-period":
+                    health.StartPeriod = Interval(name, value);
+                    break;
+                case "start-interval":
+                    health.StartInterval = Interval(name, value);
+                    break;
+                case "retries":
+                    if (!int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var retries))
+                    {
+                        throw BerthException.Invalid($"strconv.ParseInt: parsing \"{value}\": invalid syntax");
+                    }
+                    health.Retries = retries >= 0 ? retries : throw BerthException.Invalid($"--retries cannot be negative ({retries})");
+                    break;
+                default:
+                    throw BerthException.Invalid($"Unknown flag: {name}");
+            }
+        }
+        var space = rest.IndexOfAny([' ', '\t']);
+        var type = (space < 0 ? rest : rest[..space]).ToUpperInvariant();
+        var command = space < 0 ? "" : rest[(space + 1)..].Trim();
+        switch (type)
+        {
+            case "":
+                throw BerthException.Invalid("HEALTHCHECK requires at least one argument");
+            case "NONE":
+                return command.Length == 0 ? new HealthConfig { Test = ["NONE"] } : throw BerthException.Invalid("HEALTHCHECK NONE takes no arguments");
+            case "CMD":
+                var form = CommandForm(command);
+                if (command.Length == 0 || form.Count == 0)
+                {
+                    throw BerthException.Invalid("Missing command after HEALTHCHECK CMD");
+                }
+                health.Test = form is ["/bin/sh", "-c", var shell] && !command.StartsWith('[') ? ["CMD-SHELL", shell] : ["CMD", .. form];
+                return health;
+            default:
+                throw BerthException.Invalid($"Unknown type \"{type}\" in HEALTHCHECK (try CMD)");
+        }
+    }
+
+    /// <summary>compat(docker): an empty or zero duration is "not set"; anything else is at least 1ms.</summary>
+    private static long Interval(string name, string value)
+    {
+        if (value.Length == 0)
+        {
+            return 0;
+        }
+        if (!GoDuration.TryParse(value, out var d))
+        {
+            throw BerthException.Invalid($"time: invalid duration \"{value}\"");
+        }
+        if (d != TimeSpan.Zero && d < TimeSpan.FromMilliseconds(1))
+        {
+            throw BerthException.Invalid($"Interval \"{name}\" cannot be less than 1ms");
+        }
+        return d.Ticks * 100;
     }
 
     /// <summary>compat(docker): a relative WORKDIR is joined to the current one and cleaned, as Go's filepath.Join.</summary>

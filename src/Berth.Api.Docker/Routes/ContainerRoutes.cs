@@ -83,6 +83,10 @@ internal static class ContainerRoutes
         DateTimeOffset? before = filters.Get("before") is [var b, ..] ? s.Containers.Get(b).Created : null;
         DateTimeOffset? since = filters.Get("since") is [var sn, ..] ? s.Containers.Get(sn).Created : null;
         var ancestors = filters.Get("ancestor").Select(a => s.Images.TryResolve(a)?.Id ?? a).ToList();
+        if (filters.Get("health").FirstOrDefault(h => !HealthStatus.IsValidFilter(h)) is { } badHealth)
+        {
+            throw BerthException.Invalid($"Unrecognised filter value for health: {badHealth}");
+        }
         var result = new List<ContainerSummary>();
         foreach (var ct in containers)
         {
@@ -95,6 +99,7 @@ internal static class ContainerRoutes
                 !filters.MatchAny("name", x => NameMatches(ct, x)) ||
                 !filters.MatchLabels("label", ct.Config.Labels) ||
                 !filters.MatchExact("status", status) ||
+                !filters.MatchExact("health", ct.State.Health?.Status ?? HealthStatus.None) ||
                 !filters.MatchAny("exited", x => status == "exited" && ct.State.ExitCode.ToString(CultureInfo.InvariantCulture) == x) ||
                 ancestors.Count > 0 && !ancestors.Contains(ct.Image) && !ancestors.Contains(ct.Config.Image) ||
                 before is { } bt && ct.Created >= bt ||
@@ -160,7 +165,10 @@ internal static class ContainerRoutes
         if (state.Running)
         {
             var up = "Up " + HumanUnits.Duration(now - state.StartedAt);
-            return state.Paused ? up + " (Paused)" : up;
+            // compat(docker): "Up 5 seconds (healthy)", "(unhealthy)", "(health: starting)"; a pause hides the health.
+            return state.Paused ? up + " (Paused)"
+                : state.Health is { } health ? up + (health.Status == HealthStatus.Starting ? " (health: starting)" : $" ({health.Status})")
+                : up;
         }
         if (state.Restarting)
         {

@@ -190,7 +190,9 @@ internal static class SystemRoutes
 
     private static bool Matches(EngineEvent e, Filters f) =>
         f.MatchExact("type", e.Type) &&
-        f.MatchAny("event", a => a == e.Action) &&
+        // compat(docker): with health_status, exec_create or exec_start among them, event filters match as prefixes
+        // ("health_status" matches "health_status: healthy").
+        f.MatchAny("event", a => a == e.Action || f.Get("event").Any(v => v is "health_status" or "exec_create" or "exec_start") && e.Action.StartsWith(a, StringComparison.Ordinal)) &&
         f.MatchAny("container", x => e.Type == "container" && (e.ActorId.StartsWith(x, StringComparison.Ordinal) || e.Attributes.GetValueOrDefault("name") == x)) &&
         f.MatchAny("image", x => e.Attributes.GetValueOrDefault("image") == x || e.From == x) &&
         f.MatchLabels("label", e.Attributes);

@@ -32,65 +32,7 @@ internal static class GoTime
     }
 
     /// <summary>Go's time.ParseDuration ("1h30m", "10s", "1.5h", "300ms").</summary>
-    public static bool TryParseDuration(string s, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        if (s.Length == 0)
-        {
-            return false;
-        }
-        var i = 0;
-        var neg = false;
-        if (s[0] is '-' or '+')
-        {
-            neg = s[0] == '-';
-            i++;
-        }
-        if (i < s.Length && s[i..] == "0")
-        {
-            return true;
-        }
-        if (i >= s.Length)
-        {
-            return false;
-        }
-        double totalNs = 0;
-        while (i < s.Length)
-        {
-            var start = i;
-            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
-            {
-                i++;
-            }
-            if (i == start || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-            {
-                return false;
-            }
-            var ustart = i;
-            while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.')
-            {
-                i++;
-            }
-            var unit = s[ustart..i];
-            double mul = unit switch
-            {
-                "ns" => 1,
-                "us" or "µs" or "μs" => 1e3,
-                "ms" => 1e6,
-                "s" => 1e9,
-                "m" => 60e9,
-                "h" => 3600e9,
-                _ => -1,
-            };
-            if (mul < 0)
-            {
-                return false;
-            }
-            totalNs += v * mul;
-        }
-        duration = TimeSpan.FromTicks((long)(totalNs / 100) * (neg ? -1 : 1));
-        return true;
-    }
+    public static bool TryParseDuration(string s, out TimeSpan duration) => Common.GoDuration.TryParse(s, out duration);
 
     /// <summary>
     /// docker's <c>timetypes.GetTimestamp</c>: a duration is taken as "that long before now" (Unix seconds), an

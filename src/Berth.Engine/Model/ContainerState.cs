@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Berth.Engine.Model;
 
 /// <summary>Docker's <c>State</c> object of a container.</summary>
@@ -15,4 +17,7 @@ public sealed class ContainerState
     public string Error { get; set; } = "";
     public DateTimeOffset StartedAt { get; set; } = DateTimeOffset.MinValue;
     public DateTimeOffset FinishedAt { get; set; } = DateTimeOffset.MinValue;
+    /// <summary>Only when the container has a health probe (Docker omits it otherwise).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HealthState? Health { get; set; }
 }

@@ -34,6 +34,10 @@ public sealed class ConfigChangesTests
         Value("WorkingDir", c.WorkingDir);
         Value("StopSignal", c.StopSignal);
         List("OnBuild", c.OnBuild);
+        if (c.Healthcheck is { } h)
+        {
+            parts.Add($"Healthcheck=[{string.Join('|', h.Test ?? [])}] {h.Interval} {h.Timeout} {h.StartPeriod} {h.StartInterval} {h.Retries}");
+        }
         return string.Join("; ", parts);
     }
 
@@ -64,6 +68,10 @@ public sealed class ConfigChangesTests
         { "USER", ["USER 1000:1000"], "User=1000:1000" },
         { "STOPSIGNAL", ["STOPSIGNAL SIGKILL"], "StopSignal=SIGKILL" },
         { "ONBUILD", ["ONBUILD RUN make"], "OnBuild=[RUN make]" },
+        { "HEALTHCHECK shell form", ["HEALTHCHECK --interval=1s CMD true"], "Healthcheck=[CMD-SHELL|true] 1000000000 0 0 0 0" },
+        { "HEALTHCHECK exec form and every flag", ["HEALTHCHECK --interval=1m30s --timeout=500ms --start-period=2s --start-interval=1s --retries=4 CMD [\"wget\",\"-q\",\"x\"]"],
+            "Healthcheck=[CMD|wget|-q|x] 90000000000 500000000 2000000000 1000000000 4" },
+        { "HEALTHCHECK NONE", ["healthcheck none"], "Healthcheck=[NONE] 0 0 0 0 0" },
         { "blank changes", ["", "   "], "" },
         { "several instructions", ["ENV PATH=/bin", "CMD [\"sh\"]", "WORKDIR /w"], "Cmd=[sh]; Env=[PATH=/bin]; WorkingDir=/w" },
     };
@@ -95,6 +103,11 @@ public sealed class ConfigChangesTests
         { "ENV without arguments", "ENV", "ENV requires at least one argument" },
         { "ENV with a blank name", "ENV =x", "ENV names can not be blank" },
         { "LABEL without arguments", "LABEL", "LABEL requires at least one argument" },
+        { "HEALTHCHECK of an unknown type", "HEALTHCHECK RUN true", "Unknown type \"RUN\" in HEALTHCHECK (try CMD)" },
+        { "HEALTHCHECK NONE with arguments", "HEALTHCHECK NONE x", "HEALTHCHECK NONE takes no arguments" },
+        { "HEALTHCHECK CMD without a command", "HEALTHCHECK CMD", "Missing command after HEALTHCHECK CMD" },
+        { "HEALTHCHECK interval under 1ms", "HEALTHCHECK --interval=1us CMD true", "Interval \"interval\" cannot be less than 1ms" },
+        { "HEALTHCHECK negative retries", "HEALTHCHECK --retries=-1 CMD true", "--retries cannot be negative (-1)" },
     };
 
     [Theory]
