@@ -31,7 +31,8 @@ public static class LogDrivers
             case var other when Elsewhere.Contains(other):
                 throw new BerthException(ErrorKind.NotImplemented, $"--log-driver {other}: not supported by this berthd yet (json-file and none are)");
             default:
-                throw BerthException.NotFound($"error looking up logging plugin {config.Type}: plugin \"{config.Type}\" not found");
+                // Not a 404: the docker CLI takes a 404 from create for a missing image and tries to pull it.
+                throw BerthException.Invalid($"error looking up logging plugin {config.Type}: plugin \"{config.Type}\" not found");
         }
     }
 

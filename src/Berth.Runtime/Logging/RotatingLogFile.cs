@@ -81,8 +81,15 @@ public sealed class RotatingLogFile : IDisposable
         }
     }
 
-    private FileStream Open(FileMode mode) =>
-        new(_path, mode, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    // compat(docker): log files are 0640.
+    private FileStream Open(FileMode mode) => new(_path, new FileStreamOptions
+    {
+        Mode = mode,
+        Access = FileAccess.Write,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        BufferSize = 0,
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead,
+    });
 
     public void Flush() => _file.Flush();
 
