@@ -43,6 +43,7 @@ internal static class Dispatcher
         "cp" => new CpCommand(),
         "diff" => new DiffCommand(),
         "export" => new ExportCommand(),
+        "events" => new EventsCommand(),
         _ => null,
     };
 
@@ -197,6 +198,7 @@ internal static class Dispatcher
             ("attach", "Attach local standard input, output, and error streams to a running container"),
             ("cp", "Copy files/folders between a container and the local filesystem"),
             ("create", "Create a new container"), ("diff", "Inspect changes to files or directories on a container's filesystem"),
+            ("events", "Get real time events from the server"),
             ("export", "Export a container's filesystem as a tar archive"), ("import", "Import the contents from a tarball to create a filesystem image"),
             ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
             ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),

@@ -51,7 +51,8 @@ public sealed partial class ContainerService
             ResolvConfPath = Path.Join(dir, "resolv.conf"),
             HostnamePath = Path.Join(dir, "hostname"),
             HostsPath = Path.Join(dir, "hosts"),
-            LogPath = Path.Join(dir, id + "-json.log"),
+            // compat(docker): a container without a readable log driver has no LogPath.
+            LogPath = LogDrivers.Readable(host.LogConfig) ? Path.Join(dir, id + "-json.log") : "",
         };
         var entry = new ContainerEntry(container);
         lock (_lock)
@@ -267,14 +268,11 @@ public sealed partial class ContainerService
         {
             unsupported.Add("--init (berth-init is not installed beside berthd)");
         }
-        if (h.LogConfig.Type is not ("" or "json-file") || h.LogConfig.Config is { Count: > 0 })
-        {
-            unsupported.Add("--log-driver/--log-opt");
-        }
         if (!string.IsNullOrEmpty(h.CgroupParent))
         {
             unsupported.Add("--cgroup-parent");
         }
+        LogDrivers.Validate(h.LogConfig);
         if (unsupported.Count > 0)
         {
             throw new BerthException(ErrorKind.NotImplemented, $"{string.Join(", ", unsupported)}: not supported by this berthd yet");

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Berth.Common;
 using Berth.Runtime.Logging;
 
 namespace Berth.Engine;
@@ -9,9 +10,22 @@ public sealed record LogOptions(bool Stdout, bool Stderr, DateTimeOffset? Since,
 public sealed partial class ContainerService
 {
     /// <summary>The container's log entries, oldest first; with <c>Follow</c>, then new ones until it stops.</summary>
-    public async IAsyncEnumerable<LogEntry> ReadLogsAsync(string idOrName, LogOptions options, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<LogEntry> ReadLogsAsync(string idOrName, LogOptions options, CancellationToken ct = default)
     {
+        // Checked before the first entry is asked for, so the API can still answer with an error status.
         var entry = Entry(idOrName);
+        if (!LogDrivers.Readable(entry.Container.HostConfig.LogConfig))
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "configured logging driver does not support reading");
+        }
+        return ReadLogsAsync(entry, options, ct);
+    }
+
+    /// <summary>Whether the container's logging driver keeps a log that can be read back (not <c>none</c>).</summary>
+    public bool HasReadableLog(string idOrName) => LogDrivers.Readable(Entry(idOrName).Container.HostConfig.LogConfig);
+
+    private async IAsyncEnumerable<LogEntry> ReadLogsAsync(ContainerEntry entry, LogOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
         var c = entry.Container;
         bool Wanted(LogEntry e) =>
             (e.Stream == LogStream.Stdout ? options.Stdout : options.Stderr) &&
@@ -36,8 +50,9 @@ public sealed partial class ContainerService
                 yield break;
             }
         }
-        await using var file = new FileStream(c.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
-        var existing = JsonFileLog.ReadFrom(file).Where(Wanted);
+        // The log and the files rotated from it (--log-opt max-size/max-file), oldest first.
+        using var cursor = new JsonLogCursor(c.LogPath);
+        var existing = cursor.ReadExisting().Where(Wanted);
         if (options.Tail is { } tail and >= 0)
         {
             var queue = new Queue<LogEntry>();
@@ -62,7 +77,7 @@ public sealed partial class ContainerService
         while (!ct.IsCancellationRequested)
         {
             var done = stopped.IsCompleted;
-            foreach (var e in JsonFileLog.ReadFrom(file))
+            foreach (var e in cursor.ReadNew())
             {
                 if (Wanted(e))
                 {

@@ -48,7 +48,7 @@ public sealed class ContainerRuntime(string runtimeBinary) : IDisposable
         {
             using (spare)
             {
-                var adoption = new SpareAdoption { Id = options.Id, Bundle = options.Bundle, Socket = options.Socket, LogPath = options.LogPath, OpenStdin = options.OpenStdin };
+                var adoption = new SpareAdoption { Id = options.Id, Bundle = options.Bundle, Socket = options.Socket, LogPath = options.LogPath, LogMaxSize = options.LogRotation.MaxSize, LogMaxFiles = options.LogRotation.MaxFiles, OpenStdin = options.OpenStdin };
                 Fs.WriteAll(spare.Control, JsonSerializer.SerializeToUtf8Bytes(adoption, ShimJson.Default.SpareAdoption), "spare control");
                 spare.Control.Dispose();
                 return (new ShimClient(options.Socket), await Task.Run(() => ReadReady(spare.Ready, options.Bundle), ct).ConfigureAwait(false));

@@ -284,6 +284,7 @@ internal static class ContainerRoutes
             SystemRoutes.ParseUnix(c.Query["until"]) is { } until && until > DateTimeOffset.UnixEpoch ? until : null, tail, c.Query.Bool("follow"));
         var timestamps = c.Query.Bool("timestamps");
         var details = c.Query.Bool("details");
+        var entries = s.Containers.ReadLogsAsync(ct.Id, options, c.Aborted); // refuses a log it cannot read
         await c.StartStreamAsync(200, c.Version >= new ApiVersion(1, 42) ? (ct.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream") : null).ConfigureAwait(false);
         if (options.Follow)
         {
@@ -291,7 +292,7 @@ internal static class ContainerRoutes
         }
         try
         {
-            await foreach (var e in s.Containers.ReadLogsAsync(ct.Id, options, c.Aborted).ConfigureAwait(false))
+            await foreach (var e in entries.ConfigureAwait(false))
             {
                 var payload = e.Line;
                 if (timestamps || details)
@@ -332,7 +333,7 @@ internal static class ContainerRoutes
         {
             var (input, connection, socket) = await c.HijackAsync().ConfigureAwait(false);
             s.Containers.PublishAttach(ct.Id);
-            if (c.Query.Bool("logs"))
+            if (c.Query.Bool("logs") && s.Containers.HasReadableLog(ct.Id))
             {
                 await foreach (var e in s.Containers.ReadLogsAsync(ct.Id, new LogOptions(wantStdout, wantStderr, null, null, null, false)).ConfigureAwait(false))
                 {

@@ -145,7 +145,12 @@ internal static class SystemRoutes
         var filters = Filters.Parse(c.Query["filters"], "type", "container", "image", "event", "label", "scope", "network", "volume", "daemon", "plugin", "node", "service", "secret", "config");
         var since = ParseUnix(c.Query["since"]);
         var until = ParseUnix(c.Query["until"]);
-        var (past, live, subscription) = s.Containers.Events.Subscribe(since);
+        if (since is { } from && until is { } to && to < from)
+        {
+            throw BerthException.Invalid($"`since` time ({c.Query["since"]}) cannot be after `until` time ({c.Query["until"]})");
+        }
+        // compat(docker): past events are replayed when since or until is given (until alone: all kept events).
+        var (past, live, subscription) = s.Containers.Events.Subscribe(since ?? (until is null ? null : DateTimeOffset.UnixEpoch));
         using (subscription)
         {
             await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
@@ -188,14 +193,36 @@ internal static class SystemRoutes
         }
     }
 
-    private static bool Matches(EngineEvent e, Filters f) =>
+    /// <summary>moby's events.Filter.Include for the event types this engine emits.</summary>
+    internal static bool Matches(EngineEvent e, Filters f) =>
+        // compat(docker): "exec_start: sh -c …" matches event=exec_start.
+        f.MatchAny("event", a => a == e.Action || a == StripAction(e.Action)) &&
         f.MatchExact("type", e.Type) &&
-        // compat(docker): with health_status, exec_create or exec_start among them, event filters match as prefixes
-        // ("health_status" matches "health_status: healthy").
-        f.MatchAny("event", a => a == e.Action || f.Get("event").Any(v => v is "health_status" or "exec_create" or "exec_start") && e.Action.StartsWith(a, StringComparison.Ordinal)) &&
-        f.MatchAny("container", x => e.Type == "container" && (e.ActorId.StartsWith(x, StringComparison.Ordinal) || e.Attributes.GetValueOrDefault("name") == x)) &&
-        f.MatchAny("image", x => e.Attributes.GetValueOrDefault("image") == x || e.From == x) &&
+        // compat(docker): FuzzyMatch, an exact value or a prefix, of the actor's id or name.
+        f.MatchAny("container", x => e.Type == "container" && (e.ActorId.StartsWith(x, StringComparison.Ordinal) || e.Attributes.GetValueOrDefault("name", "").StartsWith(x, StringComparison.Ordinal))) &&
+        f.MatchAny("image", x => ImageMatches(e, x)) &&
         f.MatchLabels("label", e.Attributes);
+
+    private static string StripAction(string action) => action.IndexOf(':', StringComparison.Ordinal) is var i and >= 0 ? action[..i] : action;
+
+    /// <summary>moby's matchImage: the image attribute (name for image events) or actor id, with or without its tag.</summary>
+    private static bool ImageMatches(EngineEvent e, string wanted)
+    {
+        var name = e.Attributes.GetValueOrDefault(e.Type == "image" ? "name" : "image", "");
+        return wanted == e.ActorId || wanted == name || wanted == StripTag(e.ActorId) || wanted == StripTag(name);
+    }
+
+    private static string StripTag(string image)
+    {
+        // "busybox:latest" → "busybox"; a registry port ("localhost:5000/x") is not a tag.
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            image = image[..at];
+        }
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? image[..colon] : image;
+    }
 
     private static Task WriteEventAsync(ApiContext c, EngineEvent e)
     {
@@ -204,7 +231,8 @@ internal static class SystemRoutes
         {
             Type = e.Type,
             Action = e.Action,
-            Actor = new EventActor { ID = e.ActorId, Attributes = new Dictionary<string, string>(e.Attributes) },
+            // compat(docker): Go writes a map's keys sorted.
+            Actor = new EventActor { ID = e.ActorId, Attributes = e.Attributes.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary() },
             Time = unixNano / 1_000_000_000,
             TimeNano = unixNano,
         };

@@ -28,6 +28,8 @@ public sealed class SpareAdoption
     public string Bundle { get; set; } = "";
     public string Socket { get; set; } = "";
     public string? LogPath { get; set; }
+    public long LogMaxSize { get; set; } = -1;
+    public int LogMaxFiles { get; set; } = 1;
     public bool OpenStdin { get; set; }
 }
 

@@ -47,8 +47,7 @@ public sealed partial class ShimServer
     private SafeFd? _stderr;
     /// <summary>The master of the container's terminal (<c>-t</c>): its output and its input.</summary>
     private SafeFd? _console;
-    private FileStream? _log;
-    private Utf8JsonWriter? _logJson;
+    private RotatingLogFile? _log;
     private string _status = "created";
     private int _runtimePid;
 
@@ -138,7 +137,7 @@ public sealed partial class ShimServer
         }
         try
         {
-            shim._options = new ShimOptions { Id = adoption.Id, Bundle = adoption.Bundle, Socket = adoption.Socket, LogPath = adoption.LogPath, OpenStdin = adoption.OpenStdin };
+            shim._options = new ShimOptions { Id = adoption.Id, Bundle = adoption.Bundle, Socket = adoption.Socket, LogPath = adoption.LogPath, LogRotation = new JsonFileOptions(adoption.LogMaxSize, adoption.LogMaxFiles), OpenStdin = adoption.OpenStdin };
             shim._spec = ReadSpec(adoption.Bundle);
             if (UnshareFlags(shim._spec, out var joins) != SpareNamespaces || joins.Count > 0)
             {
@@ -173,8 +172,7 @@ public sealed partial class ShimServer
         {
             if (_options.LogPath is not null)
             {
-                _log = new FileStream(_options.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
-                _logJson = new Utf8JsonWriter(_log);
+                _log = new RotatingLogFile(_options.LogPath, _options.LogRotation);
             }
             File.Delete(_options.Socket);
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -605,12 +603,14 @@ public sealed partial class ShimServer
 
     private void WriteLog(LogEntry e)
     {
-        if (_logJson is null)
+        try
         {
-            return;
+            _log?.Write(e);
         }
-        JsonFileLog.Write(_logJson, e);
-        _log!.WriteByte((byte)'\n');
+        catch (IOException)
+        {
+            // compat(docker): a log write that fails (disk full) loses the entry, never the container.
+        }
     }
 
     private void Broadcast(byte type, byte[] payload)
@@ -633,7 +633,7 @@ public sealed partial class ShimServer
         {
             _log?.Flush();
             _log?.Dispose();
-            _logJson = null;
+            _log = null;
             exit = new ExitRecord { ExitCode = status.Code, Signal = status.Signal, ExitedAt = DateTimeOffset.UtcNow, OomKilled = OomKilled() };
             if (_status == "created")
             {

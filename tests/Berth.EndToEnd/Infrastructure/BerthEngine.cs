@@ -55,6 +55,10 @@ public sealed class BerthEngine : IDisposable
 
     public CommandResult Docker(params string[] args) => Cli("docker", args);
 
+    /// <summary>Starts a client and leaves it running (<c>logs -f</c>, <c>events</c>); the caller disposes it.</summary>
+    public BackgroundCommand CliInBackground(string client, params string[] args) =>
+        new(client == "berth" ? RepoLayout.Binary("berth") : "docker", args, new Dictionary<string, string> { ["DOCKER_HOST"] = Daemon.Host, ["DOCKER_CONFIG"] = DockerConfig });
+
     /// <summary><c>docker inspect -f TEMPLATE TARGET</c>, which must succeed; its output trimmed.</summary>
     public string Inspect(string target, string template) => Docker("inspect", "-f", template, target).Ok();
 
