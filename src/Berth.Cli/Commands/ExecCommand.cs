@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Berth.Cli.Api;
 using Berth.Cli.Flags;
