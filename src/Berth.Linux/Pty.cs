@@ -36,13 +36,6 @@ public static unsafe class Pty
         Sys.Check(LibC.ioctl(tty.Fd, LibC.TIOCSWINSZ, &size), "ioctl(TIOCSWINSZ)");
     }
 
-    public static (ushort Rows, ushort Columns) GetSize(SafeFd tty)
-    {
-        WinSize size;
-        Sys.Check(LibC.ioctl(tty.Fd, LibC.TIOCGWINSZ, &size), "ioctl(TIOCGWINSZ)");
-        return (size.Rows, size.Columns);
-    }
-
     /// <summary>Starts a new session and makes <paramref name="tty"/> its controlling terminal.</summary>
     public static void BecomeControllingTerminal(SafeFd tty)
     {

@@ -65,6 +65,23 @@ public sealed class InteractiveTests(BerthEngine engine)
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
+    public void DetachKeysCanBeChosen(string client)
+    {
+        var name = $"detach-keys-{client}";
+        engine.Docker("run", "-dit", "--name", name, "busybox", "sh").Ok();
+
+        using var attach = new TerminalSession(engine, client, $"attach --detach-keys ctrl-x,x {name}");
+        attach.WaitFor("# ");
+        attach.Type("\u0018x");
+
+        Assert.Equal(1, attach.Exit());
+        Assert.Contains("read escape sequence", attach.Screen);
+        Assert.Equal("running", engine.Inspect(name, "{{.State.Status}}"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
     public void AttachThenDetachLeavesTheContainerRunning(string client)
     {
         var name = $"attach-detach-{client}";

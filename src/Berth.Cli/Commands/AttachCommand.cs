@@ -46,7 +46,7 @@ internal sealed class AttachCommand : Command
         }
         var stdin = openStdin && !inv.Flags.GetBool("no-stdin");
         var sigProxy = inv.Flags.GetString("sig-proxy") != "false" && !tty;
-        var status = ContainerRunner.Attach(ctx, id, stdin, tty, sigProxy);
+        var status = ContainerRunner.Attach(ctx, id, stdin, tty, sigProxy, inv.Flags.GetString("detach-keys"));
         return status == 0 ? 0 : throw new StatusException("", status);
     }
 }

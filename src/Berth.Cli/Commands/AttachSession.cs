@@ -9,7 +9,10 @@ namespace Berth.Cli.Commands;
 /// </summary>
 internal sealed class AttachSession : IDisposable
 {
-    private static readonly byte[] DetachKeys = [16, 17];
+    /// <summary>Docker's default detach sequence, Ctrl-P Ctrl-Q.</summary>
+    private static readonly byte[] DefaultDetachKeys = [16, 17];
+
+    private readonly byte[] _detachKeys;
 
     private readonly ApiConnection _conn;
     private readonly Thread? _output;
@@ -20,9 +23,10 @@ internal sealed class AttachSession : IDisposable
 
     public bool Detached { get; private set; }
 
-    private AttachSession(ApiConnection conn, CommandContext ctx, bool stdin, bool stdout, bool stderr, bool tty, bool stderrToOut)
+    private AttachSession(ApiConnection conn, CommandContext ctx, bool stdin, bool stdout, bool stderr, bool tty, bool stderrToOut, byte[] detachKeys)
     {
         _conn = conn;
+        _detachKeys = detachKeys;
         var write = conn.Upgraded();
         if (!stdin)
         {
@@ -75,8 +79,8 @@ internal sealed class AttachSession : IDisposable
                             // compat(docker): the detach sequence is handled client-side and never reaches the daemon.
                             for (var i = 0; i < n; i++)
                             {
-                                matched = buf[i] == DetachKeys[matched] ? matched + 1 : buf[i] == DetachKeys[0] ? 1 : 0;
-                                if (matched == DetachKeys.Length)
+                                matched = buf[i] == _detachKeys[matched] ? matched + 1 : buf[i] == _detachKeys[0] ? 1 : 0;
+                                if (matched == _detachKeys.Length)
                                 {
                                     Detached = true;
                                     conn.ShutdownWrite();
@@ -106,8 +110,9 @@ internal sealed class AttachSession : IDisposable
         }
     }
 
-    public static AttachSession Open(CommandContext ctx, string id, bool stdin, bool stdout, bool stderr, bool tty, bool stderrToOut)
+    public static AttachSession Open(CommandContext ctx, string id, bool stdin, bool stdout, bool stderr, bool tty, bool stderrToOut, string? detachKeys = null)
     {
+        var keys = ParseDetachKeys(detachKeys);
         var query = new GoQuery();
         if (stderr)
         {
@@ -123,12 +128,42 @@ internal sealed class AttachSession : IDisposable
         }
         query.Add("stream", "1");
         var conn = ctx.Client.Hijack(Requests.ContainerPath(id, "/attach"), query);
-        return new AttachSession(conn, ctx, stdin, stdout, stderr, tty, stderrToOut);
+        return new AttachSession(conn, ctx, stdin, stdout, stderr, tty, stderrToOut, keys);
     }
 
     /// <summary>Streams of an exec, on the connection its hijacked start returned.</summary>
-    public static AttachSession ForExec(CommandContext ctx, ApiConnection conn, bool stdin, bool tty) =>
-        new(conn, ctx, stdin, true, true, tty, stderrToOut: false);
+    public static AttachSession ForExec(CommandContext ctx, ApiConnection conn, bool stdin, bool tty, byte[] detachKeys) =>
+        new(conn, ctx, stdin, true, true, tty, stderrToOut: false, detachKeys);
+
+    /// <summary>
+    /// compat(docker): <c>--detach-keys</c> as the docker CLI reads it (term.ToBytes): comma-separated keys, each a
+    /// single character or <c>ctrl-X</c> with X one of a–z, @, [, \, ], ^, _. Empty means Ctrl-P Ctrl-Q.
+    /// </summary>
+    public static byte[] ParseDetachKeys(string? spec)
+    {
+        if (string.IsNullOrEmpty(spec))
+        {
+            return DefaultDetachKeys;
+        }
+        var keys = new List<byte>();
+        foreach (var key in spec.Split(','))
+        {
+            var k = key.Trim().ToLowerInvariant();
+            if (k.Length == 1)
+            {
+                keys.Add((byte)k[0]);
+            }
+            else if (k.Length == 6 && k.StartsWith("ctrl-", StringComparison.Ordinal) && k[5] is (>= 'a' and <= 'z') or '@' or '[' or '\\' or ']' or '^' or '_')
+            {
+                keys.Add(k[5] is >= 'a' and <= 'z' ? (byte)(k[5] - 'a' + 1) : (byte)(k[5] - '@'));
+            }
+            else
+            {
+                throw new StatusException($"Invalid detach keys ({spec}) provided", 1);
+            }
+        }
+        return [.. keys];
+    }
 
     /// <summary>Blocks until the output ends (the container's streams closed), stdin ends with nothing to show, or a detach.</summary>
     public void Wait() => _done.Wait();

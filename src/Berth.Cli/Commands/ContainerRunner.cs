@@ -183,22 +183,26 @@ internal static class ContainerRunner
     }
 
     /// <summary>Sends the terminal size now and whenever it changes.</summary>
-    public static PosixSignalRegistration? MonitorTtySize(CommandContext ctx, string id, bool redraw = false)
+    public static PosixSignalRegistration? MonitorTtySize(CommandContext ctx, string id, bool redraw = false) =>
+        MonitorResize(ctx, Requests.ContainerPath(id, "/resize"), redraw);
+
+    /// <summary>Sends the terminal size to <paramref name="resizePath"/> (a container's or an exec's) now and on every SIGWINCH.</summary>
+    public static PosixSignalRegistration? MonitorResize(CommandContext ctx, string resizePath, bool redraw)
     {
         void Resize() => SendSize(0);
         void SendSize(int extra)
         {
             var (rows, cols) = Terminal.TerminalMode.Size();
-            (rows, cols) = (rows + extra, cols + extra);
             if (rows == 0 && cols == 0)
             {
                 return;
             }
+            (rows, cols) = (rows + extra, cols + extra);
             try
             {
                 using var conn = ctx.Client.Connect();
                 var query = new GoQuery().Add("h", rows.ToString(System.Globalization.CultureInfo.InvariantCulture)).Add("w", cols.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                var (_, _, body) = ctx.Client.Stream("POST", Requests.ContainerPath(id, "/resize"), query, conn: conn);
+                var (_, _, body) = ctx.Client.Stream("POST", resizePath, query, conn: conn);
                 body.CopyTo(Stream.Null);
             }
             catch (DaemonException e)
@@ -219,13 +223,13 @@ internal static class ContainerRunner
     }
 
     /// <summary>Starts <paramref name="id"/> with everything attached, then returns the container's exit status.</summary>
-    public static int StartAttached(CommandContext ctx, string id, bool stdin, bool stdout, bool stderr, bool tty, bool autoRemove, bool sigProxy, string command)
+    public static int StartAttached(CommandContext ctx, string id, bool stdin, bool stdout, bool stderr, bool tty, bool autoRemove, bool sigProxy, string command, string? detachKeys = null)
     {
         var signals = sigProxy ? ProxySignals(ctx, id) : [];
         AttachSession session;
         try
         {
-            session = AttachSession.Open(ctx, id, stdin, stdout, stderr, tty, stderrToOut: tty && command == "run");
+            session = AttachSession.Open(ctx, id, stdin, stdout, stderr, tty, stderrToOut: tty && command == "run", detachKeys);
         }
         catch
         {
@@ -282,7 +286,7 @@ internal static class ContainerRunner
     /// <c>attach</c> to a running container: its exit status (from a wait registered first), or 1 after a detach,
     /// as the docker CLI does (it prints <c>read escape sequence</c>).
     /// </summary>
-    public static int Attach(CommandContext ctx, string id, bool stdin, bool tty, bool sigProxy)
+    public static int Attach(CommandContext ctx, string id, bool stdin, bool tty, bool sigProxy, string? detachKeys)
     {
         var waiter = new Waiter(ctx, id, removed: false, nextExit: false);
         var signals = sigProxy ? ProxySignals(ctx, id) : [];
@@ -290,7 +294,7 @@ internal static class ContainerRunner
         PosixSignalRegistration? winch = null;
         try
         {
-            using var session = AttachSession.Open(ctx, id, stdin, true, true, tty, stderrToOut: false);
+            using var session = AttachSession.Open(ctx, id, stdin, true, true, tty, stderrToOut: false, detachKeys);
             if (stdin && tty && ctx.Io.InIsTerminal)
             {
                 raw = Terminal.TerminalMode.MakeRaw();

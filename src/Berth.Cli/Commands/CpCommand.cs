@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Berth.Cli.Api;
 using Berth.Cli.Flags;
+using Berth.Common;
 
 namespace Berth.Cli.Commands;
 
@@ -95,7 +96,7 @@ internal sealed class CpCommand : Command
             var target = link.LinkTarget;
             if (!target.StartsWith('/'))
             {
-                target = LocalPaths.Join(LocalPaths.SplitPathDirEntry(srcPath).Dir, target);
+                target = GoPath.Join(LocalPaths.SplitPathDirEntry(srcPath).Dir, target);
             }
             (srcPath, rebaseName) = GetRebaseName(srcPath, target);
         }
@@ -140,7 +141,7 @@ internal sealed class CpCommand : Command
                 var target = dst.LinkTarget;
                 if (!target.StartsWith('/'))
                 {
-                    target = LocalPaths.Join(LocalPaths.SplitPathDirEntry(dstPath).Dir, target);
+                    target = GoPath.Join(LocalPaths.SplitPathDirEntry(dstPath).Dir, target);
                 }
                 dstInfoPath = target;
                 dst = TryStat(ctx, container, target);
@@ -235,7 +236,7 @@ internal sealed class CpCommand : Command
     /// <summary>compat(docker): <c>archive.GetRebaseName</c>.</summary>
     private static (string Path, string RebaseName) GetRebaseName(string path, string resolved)
     {
-        if (LocalPaths.SpecifiesCurrentDir(path) && !LocalPaths.SpecifiesCurrentDir(resolved))
+        if (GoPath.SpecifiesCurrentDir(path) && !GoPath.SpecifiesCurrentDir(resolved))
         {
             resolved += "/.";
         }
@@ -243,7 +244,7 @@ internal sealed class CpCommand : Command
         {
             resolved += "/";
         }
-        var rebase = LocalPaths.Base(path) != LocalPaths.Base(resolved) ? LocalPaths.Base(path) : "";
+        var rebase = GoPath.Base(path) != GoPath.Base(resolved) ? GoPath.Base(path) : "";
         return (resolved, rebase);
     }
 
@@ -253,31 +254,31 @@ internal sealed class CpCommand : Command
     {
         if (followLink)
         {
-            var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? LocalPaths.Clean(path);
+            var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? GoPath.Clean(path);
             return GetRebaseName(path, target);
         }
         var slash = path.LastIndexOf('/');
         var (dir, file) = (path[..(slash + 1)], path[(slash + 1)..]);
         var resolvedDir = dir.Length == 0 ? "." : RealPath(dir);
         var resolved = (resolvedDir == "/" ? "" : resolvedDir) + "/" + file;
-        var rebase = path.EndsWith('/') && LocalPaths.Base(path) != LocalPaths.Base(resolved) ? LocalPaths.Base(path) : "";
+        var rebase = path.EndsWith('/') && GoPath.Base(path) != GoPath.Base(resolved) ? GoPath.Base(path) : "";
         return (resolved, rebase);
     }
 
     private static string RealPath(string dir)
     {
-        var full = LocalPaths.Clean(Path.GetFullPath(dir));
+        var full = GoPath.Clean(Path.GetFullPath(dir));
         var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var current = "/";
         foreach (var part in parts)
         {
-            var next = LocalPaths.Join(current, part);
+            var next = GoPath.Join(current, part);
             var info = new DirectoryInfo(next);
             if (!info.Exists && !File.Exists(next) && info.LinkTarget is null)
             {
                 throw new StatusException($"lstat {next}: no such file or directory", 1);
             }
-            current = info.LinkTarget is not null ? LocalPaths.Clean(info.ResolveLinkTarget(returnFinalTarget: true)!.FullName) : next;
+            current = info.LinkTarget is not null ? GoPath.Clean(info.ResolveLinkTarget(returnFinalTarget: true)!.FullName) : next;
         }
         return current;
     }
@@ -314,7 +315,7 @@ internal sealed class CpCommand : Command
             {
                 throw new StatusException("too many symlinks in " + path, 1);
             }
-            path = target.StartsWith('/') ? target : LocalPaths.Join(LocalPaths.SplitPathDirEntry(path).Dir, target);
+            path = target.StartsWith('/') ? target : GoPath.Join(LocalPaths.SplitPathDirEntry(path).Dir, target);
         }
     }
 

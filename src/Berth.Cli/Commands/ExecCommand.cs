@@ -41,6 +41,7 @@ internal sealed class ExecCommand : Command
         var f = inv.Flags;
         var container = inv.Args[0];
         var detach = f.GetBool("detach");
+        var detachKeys = AttachSession.ParseDetachKeys(f.GetString("detach-keys"));
         var tty = f.GetBool("tty");
         var interactive = f.GetBool("interactive");
         var env = new List<string>();
@@ -100,14 +101,14 @@ internal sealed class ExecCommand : Command
             return 0;
         }
         var conn = ctx.Client.Hijack("/exec/" + GoQuery.EscapePath(execId) + "/start", new GoQuery(), startBody);
-        using var session = AttachSession.ForExec(ctx, conn, interactive, tty);
+        using var session = AttachSession.ForExec(ctx, conn, interactive, tty, detachKeys);
         var raw = interactive && tty && ctx.Io.InIsTerminal ? Terminal.TerminalMode.MakeRaw() : null;
         PosixSignalRegistration? winch = null;
         try
         {
             if (tty && ctx.Io.OutIsTerminal)
             {
-                winch = MonitorSize(ctx, execId);
+                winch = ContainerRunner.MonitorResize(ctx, "/exec/" + GoQuery.EscapePath(execId) + "/resize", redraw: false);
             }
             session.Wait();
         }
@@ -125,34 +126,5 @@ internal sealed class ExecCommand : Command
         using var state = JsonDocument.Parse(inspect);
         var code = state.RootElement.TryGetProperty("ExitCode", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 0;
         return code == 0 ? 0 : throw new StatusException("", code);
-    }
-
-    /// <summary>The exec's terminal follows berth's: now and on every SIGWINCH.</summary>
-    private static PosixSignalRegistration MonitorSize(CommandContext ctx, string execId)
-    {
-        void Resize()
-        {
-            var (rows, cols) = Terminal.TerminalMode.Size();
-            if (rows == 0 && cols == 0)
-            {
-                return;
-            }
-            try
-            {
-                using var conn = ctx.Client.Connect();
-                var query = new GoQuery().Add("h", rows.ToString(CultureInfo.InvariantCulture)).Add("w", cols.ToString(CultureInfo.InvariantCulture));
-                var (_, _, body) = ctx.Client.Stream("POST", "/exec/" + GoQuery.EscapePath(execId) + "/resize", query, conn: conn);
-                body.CopyTo(Stream.Null);
-            }
-            catch (DaemonException)
-            {
-            }
-        }
-        Resize();
-        return PosixSignalRegistration.Create(PosixSignal.SIGWINCH, c =>
-        {
-            c.Cancel = true;
-            new Thread(Resize) { IsBackground = true }.Start();
-        });
     }
 }

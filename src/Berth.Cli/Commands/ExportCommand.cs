@@ -1,4 +1,5 @@
 using Berth.Cli.Flags;
+using Berth.Common;
 
 namespace Berth.Cli.Commands;
 
@@ -37,7 +38,7 @@ internal sealed class ExportCommand : Command
                 ctx.Io.Out.Flush();
                 return 0;
             }
-            LocalPaths.WriteAtomically(output, body);
+            AtomicFile.Write(Path.GetFullPath(output), body, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
         return 0;
     }

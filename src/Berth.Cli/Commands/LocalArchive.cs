@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Pipes;
+using Berth.Common;
 
 namespace Berth.Cli.Commands;
 
@@ -17,7 +18,7 @@ internal static class LocalArchive
     public static Stream Create(string sourcePath, string baseName)
     {
         var (dir, sourceBase) = LocalPaths.SplitPathDirEntry(sourcePath);
-        var root = LocalPaths.Join(dir, sourceBase);
+        var root = GoPath.Join(dir, sourceBase);
         var server = new AnonymousPipeServerStream(PipeDirection.Out);
         var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         var thread = new Thread(() =>
@@ -70,7 +71,7 @@ internal static class LocalArchive
     /// entry name passes through <paramref name="rename"/> first.</summary>
     public static void Extract(Stream tar, string destination, Func<string, string> rename)
     {
-        destination = LocalPaths.Clean(destination);
+        destination = GoPath.Clean(destination);
         var madeLinks = new HashSet<string>(StringComparer.Ordinal);
         var dirTimes = new List<(string Path, DateTimeOffset Time)>();
         using var reader = new TarReader(tar, leaveOpen: true);
@@ -80,8 +81,8 @@ internal static class LocalArchive
             {
                 continue;
             }
-            var name = LocalPaths.Clean(rename(entry.Name));
-            var path = LocalPaths.Join(destination, name);
+            var name = GoPath.Clean(rename(entry.Name));
+            var path = GoPath.Join(destination, name);
             if (path != destination && !path.StartsWith(destination == "/" ? "/" : destination + "/", StringComparison.Ordinal))
             {
                 throw new StatusException($"Error processing tar file(exit status 1): \"{entry.Name}\" is outside of \"{destination}\"", 1);
@@ -89,14 +90,14 @@ internal static class LocalArchive
             if (path != destination)
             {
                 // Never write through a symlink this archive made: it could point anywhere it named.
-                for (var p = LocalPaths.Dir(path); p.Length > destination.Length; p = LocalPaths.Dir(p))
+                for (var p = GoPath.Dir(path); p.Length > destination.Length; p = GoPath.Dir(p))
                 {
                     if (madeLinks.Contains(p))
                     {
                         throw new StatusException($"Error processing tar file(exit status 1): \"{entry.Name}\" goes through the symlink \"{p}\" of the archive", 1);
                     }
                 }
-                Directory.CreateDirectory(LocalPaths.Dir(path));
+                Directory.CreateDirectory(GoPath.Dir(path));
             }
             var isDir = entry.EntryType == TarEntryType.Directory;
             var existing = new FileInfo(path);
@@ -130,7 +131,7 @@ internal static class LocalArchive
                     dirTimes.Add((path, entry.ModificationTime));
                     break;
                 case TarEntryType.SymbolicLink:
-                    var target = LocalPaths.Join(LocalPaths.Dir(path), entry.LinkName);
+                    var target = GoPath.Join(GoPath.Dir(path), entry.LinkName);
                     if (!entry.LinkName.StartsWith('/') && target != destination && !target.StartsWith(destination + "/", StringComparison.Ordinal))
                     {
                         throw new StatusException($"Error processing tar file(exit status 1): invalid symlink \"{path}\" -> \"{entry.LinkName}\"", 1);
@@ -139,12 +140,12 @@ internal static class LocalArchive
                     madeLinks.Add(path);
                     break;
                 case TarEntryType.HardLink:
-                    var linkTarget = LocalPaths.Join(destination, rename(entry.LinkName));
+                    var linkTarget = GoPath.Join(destination, rename(entry.LinkName));
                     if (!linkTarget.StartsWith(destination + "/", StringComparison.Ordinal) || madeLinks.Contains(linkTarget))
                     {
                         throw new StatusException($"Error processing tar file(exit status 1): invalid hardlink \"{path}\" -> \"{entry.LinkName}\"", 1);
                     }
-                    for (var p = LocalPaths.Dir(linkTarget); p.Length > destination.Length; p = LocalPaths.Dir(p))
+                    for (var p = GoPath.Dir(linkTarget); p.Length > destination.Length; p = GoPath.Dir(p))
                     {
                         if (madeLinks.Contains(p))
                         {

@@ -48,6 +48,7 @@ internal sealed class RunCommand : Command
             spec.AttachStdin = spec.AttachStdout = spec.AttachStderr = false;
             spec.StdinOnce = false;
         }
+        AttachSession.ParseDetachKeys(spec.DetachKeys); // refused before anything is created
         string id;
         try
         {
@@ -77,7 +78,7 @@ internal sealed class RunCommand : Command
             waiter.Connection.Dispose();
             return 0;
         }
-        var status = ContainerRunner.StartAttached(ctx, id, spec.AttachStdin, spec.AttachStdout, spec.AttachStderr, spec.Tty, spec.AutoRemove, spec.SigProxy, "run");
+        var status = ContainerRunner.StartAttached(ctx, id, spec.AttachStdin, spec.AttachStdout, spec.AttachStderr, spec.Tty, spec.AutoRemove, spec.SigProxy, "run", spec.DetachKeys);
         return status == 0 ? 0 : throw new StatusException("", status);
     }
 }

@@ -43,7 +43,7 @@ internal sealed class StartCommand : Command
                 openStdin = config.TryGetProperty("OpenStdin", out var o) && o.ValueKind == JsonValueKind.True;
                 autoRemove = root.TryGetProperty("HostConfig", out var hc) && hc.TryGetProperty("AutoRemove", out var ar) && ar.ValueKind == JsonValueKind.True;
             }
-            var status = ContainerRunner.StartAttached(ctx, id, interactive && openStdin, true, true, tty, autoRemove, sigProxy: !tty, "start");
+            var status = ContainerRunner.StartAttached(ctx, id, interactive && openStdin, true, true, tty, autoRemove, sigProxy: !tty, "start", inv.Flags.GetString("detach-keys"));
             return status == 0 ? 0 : throw new StatusException("", status);
         }
         var failed = new List<string>();

@@ -37,9 +37,9 @@ public sealed partial class ShimServer
         {
             exec = await Task.Run(() => StartExec(request)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ExecStartException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ShimExecException)
         {
-            var code = e is ExecStartException s ? s.ExitCode : 126;
+            var code = e is ShimExecException x ? x.ExitCode : 126;
             await ShimFrame.WriteAsync(stream, ShimFrame.Error, Encoding.UTF8.GetBytes(code.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + e.Message)).ConfigureAwait(false);
             return;
         }
@@ -64,7 +64,7 @@ public sealed partial class ShimServer
         {
             if (_status != "running" || _pidfd is null)
             {
-                throw new ExecStartException(126, "container is not running");
+                throw new ShimExecException(126, "container is not running");
             }
         }
         var fds = new List<SafeFd>();
@@ -83,7 +83,8 @@ public sealed partial class ShimServer
             Keep(errWrite);
             Keep(syncRead);
             Keep(statusWrite);
-            SafeFd inRead, stdin;
+            SafeFd inRead;
+            SafeFd? stdin = null;
             if (request.OpenStdin && !request.Process.Terminal)
             {
                 (inRead, stdin) = Fs.Pipe();
@@ -91,7 +92,6 @@ public sealed partial class ShimServer
             else
             {
                 inRead = Fs.Open("/dev/null", LibC.O_RDONLY | LibC.O_CLOEXEC);
-                stdin = null!;
             }
             Keep(inRead);
             var mountNs = Keep(Fs.Open($"/proc/{_pid}/ns/mnt", LibC.O_RDONLY | LibC.O_CLOEXEC));
@@ -99,7 +99,7 @@ public sealed partial class ShimServer
             // The container's init must still be the process we opened its namespaces through.
             if (LibC.pidfd_send_signal(_pidfd!.Fd, 0) < 0)
             {
-                throw new ExecStartException(126, "container is not running");
+                throw new ShimExecException(126, "container is not running");
             }
             Fs.WriteAll(syncWrite, ExecInit.RequestMessage(request), "exec sync");
             var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
@@ -180,7 +180,7 @@ public sealed partial class ShimServer
                     if (error.Length > 0)
                     {
                         var code = exited.GetAwaiter().GetResult().Code;
-                        throw new ExecStartException(126, Encoding.UTF8.GetString(error, 1, error.Length - 1));
+                        throw new ShimExecException(126, Encoding.UTF8.GetString(error, 1, error.Length - 1));
                     }
                 }
                 catch
@@ -300,10 +300,5 @@ public sealed partial class ShimServer
             Output.Writer.TryWrite((ShimFrame.Exit, JsonSerializer.SerializeToUtf8Bytes(exit, ShimJson.Default.ExitRecord)));
             Output.Writer.TryComplete();
         }
-    }
-
-    private sealed class ExecStartException(int exitCode, string message) : Exception(message)
-    {
-        public int ExitCode { get; } = exitCode;
     }
 }

@@ -1,8 +1,9 @@
-namespace Berth.Images.Archive;
+namespace Berth.Common;
 
 /// <summary>Go's <c>path/filepath</c> functions on '/'-separated paths, as Docker's archive code uses them: the
-/// meaning of a trailing "/" or "/." in a <c>docker cp</c> path lives in these few rules.</summary>
-internal static class GoPath
+/// meaning of a trailing "/" or "/." in a <c>docker cp</c> path lives in these few rules. The daemon uses them on
+/// container paths, the CLI on local ones.</summary>
+public static class GoPath
 {
     /// <summary><c>filepath.Clean</c>.</summary>
     public static string Clean(string path)
@@ -53,6 +54,19 @@ internal static class GoPath
         return slash < 0 ? path : path[(slash + 1)..];
     }
 
+    /// <summary><c>filepath.Dir</c>: all but the last element, cleaned.</summary>
+    public static string Dir(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return Clean(slash < 0 ? "." : path[..(slash + 1)]);
+    }
+
+    /// <summary><c>filepath.Join</c> of two elements.</summary>
+    public static string Join(string a, string b) => Clean(a + "/" + b);
+
+    /// <summary>compat(docker): <c>archive.specifiesCurrentDir</c>: the path ends in "."</summary>
+    public static bool SpecifiesCurrentDir(string path) => Base(path) == ".";
+
     /// <summary><c>filepath.Split</c>: everything up to and including the last '/', and the rest.</summary>
     public static (string Dir, string File) Split(string path)
     {
@@ -64,7 +78,7 @@ internal static class GoPath
     /// the original ended with, since both say "a directory" (and "/." says "its content").</summary>
     public static string PreserveTrailingDotOrSeparator(string cleaned, string original)
     {
-        if (Base(cleaned) != "." && Base(original) == ".")
+        if (!SpecifiesCurrentDir(cleaned) && SpecifiesCurrentDir(original))
         {
             if (!cleaned.EndsWith('/'))
             {
