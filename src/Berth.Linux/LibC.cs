@@ -13,7 +13,7 @@ public static unsafe partial class LibC
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,
         ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20, EISDIR = 21,
         EINVAL = 22, ENOSPC = 28, EROFS = 30, EMLINK = 31, EPIPE = 32, ENAMETOOLONG = 36, ENOSYS = 38,
-        ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOPNOTSUPP = 95, ECONNREFUSED = 111;
+        ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EMSGSIZE = 90, EOPNOTSUPP = 95, ENOBUFS = 105, ECONNREFUSED = 111;
 
     // open(2)
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100,
@@ -61,6 +61,10 @@ public static unsafe partial class LibC
     public const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
     public const short IFF_UP = 0x1;
     public const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+
+    // socket(2), netlink(7)
+    public const int AF_UNSPEC = 0, AF_BRIDGE = 7, AF_INET6 = 10, AF_NETLINK = 16, SOCK_RAW = 3, NETLINK_ROUTE = 0,
+        SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12, MSG_TRUNC = 0x20;
 
     // stat(2) file types for mknod(2)
     public const uint S_IFMT = 0xF000, S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFDIR = 0x4000, S_IFBLK = 0x6000,
@@ -166,6 +170,15 @@ public static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint send(int fd, byte* buf, nint length, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buf, nint length, int flags);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);

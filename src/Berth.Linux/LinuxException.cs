@@ -7,7 +7,14 @@ namespace Berth.Linux;
 public sealed class LinuxException : IOException
 {
     public LinuxException(string operation, string? subject, int errno)
-        : base(Format(operation, subject, errno))
+        : this(operation, subject, errno, Marshal.GetPInvokeErrorMessage(errno))
+    {
+    }
+
+    /// <summary>For where strerror alone would mislead or say too little: <paramref name="text"/> takes its place
+    /// (the kernel's extended ack, or what EOPNOTSUPP means for that request).</summary>
+    public LinuxException(string operation, string? subject, int errno, string text)
+        : base(subject is null ? $"{operation}: {text}" : $"{operation} `{subject}`: {text}")
     {
         Operation = operation;
         Subject = subject;
@@ -18,10 +25,4 @@ public sealed class LinuxException : IOException
     public string Operation { get; }
     public string? Subject { get; }
     public int Errno { get; }
-
-    private static string Format(string op, string? subject, int errno)
-    {
-        var text = Marshal.GetPInvokeErrorMessage(errno);
-        return subject is null ? $"{op}: {text}" : $"{op} `{subject}`: {text}";
-    }
 }

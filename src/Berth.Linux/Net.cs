@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Berth.Linux;
 
-/// <summary>Minimal interface control by ioctl(2); full rtnetlink belongs to the networking work.</summary>
+/// <summary>Minimal interface control by ioctl(2), for the container's init (no netlink socket needed there);
+/// everything else goes through <see cref="Netlink"/>.</summary>
 public static unsafe class Net
 {
     [StructLayout(LayoutKind.Sequential)]
