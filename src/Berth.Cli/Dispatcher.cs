@@ -6,7 +6,7 @@ namespace Berth.Cli;
 
 /// <summary>
 /// Reads the global flags (<c>-H</c>, <c>-v</c>), finds the command (plus docker's <c>container</c>/<c>image</c>
-/// management aliases), parses its flags and runs it.
+/// management aliases and the <c>network</c> commands), parses its flags and runs it.
 /// </summary>
 internal static class Dispatcher
 {
@@ -44,6 +44,7 @@ internal static class Dispatcher
         "diff" => new DiffCommand(),
         "export" => new ExportCommand(),
         "events" => new EventsCommand(),
+        "port" => new PortCommand(),
         _ => null,
     };
 
@@ -70,6 +71,7 @@ internal static class Dispatcher
         "cp" => new CpCommand(),
         "diff" => new DiffCommand(),
         "export" => new ExportCommand(),
+        "port" => new PortCommand(),
         _ => null,
     };
 
@@ -83,6 +85,20 @@ internal static class Dispatcher
         "import" => new ImportCommand(),
         "inspect" => new InspectCommand(InspectKind.Image),
         "bootstrap" => new BootstrapCommand(),
+        _ => null,
+    };
+
+    private static readonly string[] NetworkCommands = ["connect", "create", "disconnect", "inspect", "ls", "prune", "rm"];
+
+    private static Command? NetworkSub(string name) => name switch
+    {
+        "connect" => new NetworkConnectCommand(),
+        "create" => new NetworkCreateCommand(),
+        "disconnect" => new NetworkDisconnectCommand(),
+        "inspect" => new InspectCommand(InspectKind.Network),
+        "ls" or "list" => new NetworkLsCommand(),
+        "prune" => new NetworkPruneCommand(),
+        "rm" or "remove" => new NetworkRmCommand(),
         _ => null,
     };
 
@@ -124,7 +140,25 @@ internal static class Dispatcher
         var path = "berth " + name;
         var cmdArgs = rest.Skip(1).ToList();
         Command? command;
-        if (name is "container" or "image")
+        if (name == "network")
+        {
+            if (cmdArgs.Count == 0)
+            {
+                // compat(docker): without a subcommand the help is shown on stderr, and that is no error.
+                io.Err.Write(Encoding.UTF8.GetBytes(NetworkHelp()));
+                return 0;
+            }
+            if (cmdArgs[0] is "--help" or "-h")
+            {
+                io.Write(NetworkHelp());
+                return 0;
+            }
+            command = NetworkSub(cmdArgs[0]) ??
+                throw new StatusException($"berth: unknown command: berth network {cmdArgs[0]}\n\nUsage:  berth network\n\nRun 'berth network --help' for more information", 1);
+            path = $"berth network {command.Name}";
+            cmdArgs.RemoveAt(0);
+        }
+        else if (name is "container" or "image")
         {
             if (cmdArgs.Count == 0 || cmdArgs[0] is "--help" or "-h")
             {
@@ -192,7 +226,7 @@ internal static class Dispatcher
             ("ps", "List containers"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
-        (string, string)[] management = [("container", "Manage containers"), ("image", "Manage images")];
+        (string, string)[] management = [("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks")];
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
@@ -202,7 +236,8 @@ internal static class Dispatcher
             ("export", "Export a container's filesystem as a tar archive"), ("import", "Import the contents from a tarball to create a filesystem image"),
             ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
             ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),
-            ("pause", "Pause all processes within one or more containers"), ("rename", "Rename a container"),
+            ("pause", "Pause all processes within one or more containers"),
+            ("port", "List port mappings or a specific mapping for the container"), ("rename", "Rename a container"),
             ("rm", "Remove one or more containers"), ("rmi", "Remove one or more images"),
             ("save", "Save one or more images to a tar archive (streamed to STDOUT by default)"),
             ("start", "Start one or more stopped containers"),
@@ -230,7 +265,18 @@ internal static class Dispatcher
         return sb.ToString();
     }
 
+    /// <summary>The <c>network</c> command list, from the subcommands' own summaries.</summary>
+    private static string NetworkHelp()
+    {
+        var sb = new StringBuilder("\nUsage:  berth network COMMAND\n\nManage networks\n\nCommands:\n");
+        foreach (var n in NetworkCommands)
+        {
+            sb.Append("  ").Append(n.PadRight(12)).Append(NetworkSub(n)!.Summary).Append('\n');
+        }
+        return sb.Append("\nRun 'berth network COMMAND --help' for more information on a command.\n").ToString();
+    }
+
     private static string ManagementHelp(string name) => name == "container"
-        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
+        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  port        List port mappings or a specific mapping for the container\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
         : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
 }

@@ -8,8 +8,9 @@ using Berth.Cli.Templates;
 namespace Berth.Cli.Commands;
 
 /// <summary>
-/// <c>berth inspect</c>, <c>container inspect</c>, <c>image inspect</c>: the daemon's JSON re-indented inside
-/// <c>[ ]</c>, or a template per object. Untyped inspect tries a container, then an image, then network and volume.
+/// <c>berth inspect</c>, <c>container inspect</c>, <c>image inspect</c>, <c>network inspect</c>: the daemon's JSON
+/// re-indented inside <c>[ ]</c>, or a template per object. Untyped inspect tries a container, then an image, then
+/// network and volume.
 /// </summary>
 internal sealed class InspectCommand(InspectKind kind) : Command
 {
@@ -19,6 +20,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
     {
         InspectKind.Container => "[OPTIONS] CONTAINER [CONTAINER...]",
         InspectKind.Image => "[OPTIONS] IMAGE [IMAGE...]",
+        InspectKind.Network => "[OPTIONS] NETWORK [NETWORK...]",
         _ => "[OPTIONS] NAME|ID [NAME|ID...]",
     };
 
@@ -26,6 +28,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
     {
         InspectKind.Container => "Display detailed information on one or more containers",
         InspectKind.Image => "Display detailed information on one or more images",
+        InspectKind.Network => "Display detailed information on one or more networks",
         _ => "Return low-level information on Docker objects",
     };
 
@@ -34,7 +37,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
     public override void DefineFlags(FlagSet flags)
     {
         flags.String("format", 'f', "Format output using a custom template");
-        if (kind != InspectKind.Image)
+        if (kind is InspectKind.Any or InspectKind.Container)
         {
             flags.Bool("size", 's', "Display total file sizes");
         }
@@ -42,13 +45,18 @@ internal sealed class InspectCommand(InspectKind kind) : Command
         {
             flags.String("type", '\0', "Only inspect objects of the given type");
         }
+        if (kind == InspectKind.Network)
+        {
+            flags.Bool("verbose", 'v', "Verbose output for diagnostics");
+        }
     }
 
     public override int Run(CommandContext ctx, Invocation inv)
     {
         var format = inv.Flags.GetString("format") ?? "";
         var type = inv.Flags.GetString("type") ?? "";
-        var size = kind != InspectKind.Image && inv.Flags.GetBool("size");
+        var size = inv.Flags.GetBool("size");
+        var verbose = inv.Flags.GetBool("verbose");
         if (type.Length > 0 && type is not ("container" or "image" or "network" or "volume" or "config" or "node" or "plugin" or "secret" or "service" or "task"))
         {
             throw new StatusException($"unknown type: \"{type}\": must be one of \"config\", \"container\", \"image\", \"network\", \"node\", \"plugin\", \"secret\", \"service\", \"task\", \"volume\"", 1);
@@ -60,6 +68,10 @@ internal sealed class InspectCommand(InspectKind kind) : Command
         else if (kind == InspectKind.Image)
         {
             type = "image";
+        }
+        else if (kind == InspectKind.Network)
+        {
+            type = "network";
         }
         GoTemplate? template = null;
         if (format.Length > 0 && format != "json")
@@ -81,7 +93,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
             byte[]? raw;
             try
             {
-                raw = Find(ctx, reference, type, size);
+                raw = Find(ctx, reference, type, size, verbose);
             }
             catch (DaemonException e)
             {
@@ -188,14 +200,14 @@ internal sealed class InspectCommand(InspectKind kind) : Command
     }
 
     /// <summary>The raw JSON of the first object of an accepted type named <paramref name="reference"/>, or null.</summary>
-    private static byte[]? Find(CommandContext ctx, string reference, string type, bool size)
+    private static byte[]? Find(CommandContext ctx, string reference, string type, bool size, bool verbose)
     {
         var client = ctx.Client;
         var probes = new List<(string Type, string Path, GoQuery? Query)>
         {
             ("container", Requests.ContainerPath(reference, "/json"), size ? new GoQuery().Add("size", "1") : null),
             ("image", Requests.ImagePath(reference, "/json"), null),
-            ("network", "/networks/" + GoQuery.EscapePath(reference), null),
+            ("network", type == "network" ? Requests.NetworkPath(reference) : "/networks/" + GoQuery.EscapePath(reference), verbose ? new GoQuery().Add("verbose", "true") : null),
             ("volume", "/volumes/" + GoQuery.EscapePath(reference), null),
             ("plugin", "/plugins/" + GoQuery.EscapePath(reference) + "/json", null),
         };

@@ -6,4 +6,5 @@ internal enum InspectKind
     Any,
     Container,
     Image,
+    Network,
 }

@@ -13,6 +13,20 @@ internal static class Requests
 
     public static string ImagePath(string reference, string suffix = "") => "/images/" + GoQuery.EscapePath(reference) + suffix;
 
+    /// <summary>
+    /// <c>/networks/{id}</c> with the reference trimmed as the docker client's trimID does; a blank one is an
+    /// error before any request.
+    /// </summary>
+    public static string NetworkPath(string reference, string suffix = "")
+    {
+        var id = reference.Trim();
+        if (id.Length == 0)
+        {
+            throw new DaemonException(0, "invalid network name or ID: value is empty");
+        }
+        return "/networks/" + GoQuery.EscapePath(id) + suffix;
+    }
+
     /// <summary><c>GET /containers/{id}/json</c>, parsed.</summary>
     public static JsonDocument InspectContainer(DockerClient client, string nameOrId)
     {
@@ -81,6 +95,18 @@ internal static class Requests
 
     public static string? CheckFilter(string v) =>
         v.Trim().Contains('=', StringComparison.Ordinal) ? null : "bad format of filter (expected name=value)";
+
+    /// <summary>docker's opts.ValidateLabel: a <c>--label</c> needs a key without blanks.</summary>
+    public static string? CheckLabel(string v)
+    {
+        var eq = v.IndexOf('=', StringComparison.Ordinal);
+        var key = (eq < 0 ? v : v[..eq]).TrimStart(' ', '\t');
+        if (key.Length == 0)
+        {
+            return $"invalid label '{v}': empty name";
+        }
+        return key.AsSpan().IndexOfAny(' ', '\t') >= 0 ? $"label '{key}' contains whitespaces" : null;
+    }
 
     /// <summary>Runs <paramref name="action"/> for each name, in parallel on its own connection when there are several, like docker's parallelOperation.</summary>
     public static List<Exception?> Parallel(IReadOnlyList<string> names, Action<string> action)

@@ -30,7 +30,8 @@ internal sealed class FlagSet
         return this;
     }
 
-    public FlagSet Bool(string name, char shorthand, string help) => Add(new FlagSpec(name, shorthand, FlagKind.Bool, help));
+    public FlagSet Bool(string name, char shorthand, string help, bool dflt = false) =>
+        Add(new FlagSpec(name, shorthand, FlagKind.Bool, help, Default: dflt ? "true" : null));
 
     public FlagSet String(string name, char shorthand, string help, Func<string, string?>? check = null, string? dflt = null) =>
         Add(new FlagSpec(name, shorthand, FlagKind.String, help, check, dflt));
@@ -38,8 +39,16 @@ internal sealed class FlagSet
     public FlagSet Int(string name, char shorthand, string help, string? dflt = null) =>
         Add(new FlagSpec(name, shorthand, FlagKind.String, help, CheckInt, dflt));
 
-    public FlagSet List(string name, char shorthand, string help, Func<string, string?>? check = null) =>
-        Add(new FlagSpec(name, shorthand, FlagKind.List, help, check));
+    public FlagSet List(string name, char shorthand, string help, Func<string, string?>? check = null, string? typeName = null) =>
+        Add(new FlagSpec(name, shorthand, FlagKind.List, help, check, TypeName: typeName));
+
+    /// <summary>pflag's StringSlice: every value is a CSV record (<c>--alias a,b</c>); read with <see cref="GetStrings"/>.</summary>
+    public FlagSet Strings(string name, char shorthand, string help) =>
+        Add(new FlagSpec(name, shorthand, FlagKind.List, help, GoCsv.Check, TypeName: "strings"));
+
+    /// <summary>docker's MapOpts: <c>key=value</c> values, the last one per key wins; read with <see cref="GetMap"/>.</summary>
+    public FlagSet Map(string name, char shorthand, string help) =>
+        Add(new FlagSpec(name, shorthand, FlagKind.List, help, Default: "map[]", TypeName: "map"));
 
     /// <summary>strconv.ParseInt's complaint, as pflag reports it.</summary>
     public static string? CheckInt(string v) =>
@@ -195,7 +204,7 @@ internal sealed class FlagSet
 
     public bool Changed(string name) => _values.ContainsKey(name);
 
-    public bool GetBool(string name) => _values.TryGetValue(name, out var v) && v[^1] == "true";
+    public bool GetBool(string name) => _values.TryGetValue(name, out var v) ? v[^1] == "true" : Long(name)?.Default == "true";
 
     public string? GetString(string name) => _values.TryGetValue(name, out var v) ? v[^1] : Long(name)?.Default;
 
@@ -207,6 +216,21 @@ internal sealed class FlagSet
 
     public IReadOnlyList<string> GetList(string name) => _values.TryGetValue(name, out var v) ? v : [];
 
+    /// <summary>The fields of every value of a <see cref="Strings"/> flag, in order.</summary>
+    public List<string> GetStrings(string name) => [.. GetList(name).SelectMany(GoCsv.Read)];
+
+    /// <summary>A <see cref="Map"/> flag's pairs in first-seen key order: <c>k=v</c>, or <c>k</c> for an empty value.</summary>
+    public Dictionary<string, string> GetMap(string name)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var v in GetList(name))
+        {
+            var eq = v.IndexOf('=', StringComparison.Ordinal);
+            map[eq < 0 ? v : v[..eq]] = eq < 0 ? "" : v[(eq + 1)..];
+        }
+        return map;
+    }
+
     /// <summary>The flag table of <c>--help</c>.</summary>
     public string Describe()
     {
@@ -214,14 +238,22 @@ internal sealed class FlagSet
         foreach (var s in _specs)
         {
             var left = s.Short != '\0' ? $"  -{s.Short}, --{s.Name}" : $"      --{s.Name}";
+            var type = s.TypeName ?? (s.Kind == FlagKind.List ? "list" : s.Check == CheckInt ? "int" : "string");
             if (s.Kind != FlagKind.Bool)
             {
-                left += s.Kind == FlagKind.List ? " list" : s.Check == CheckInt ? " int" : " string";
+                left += " " + type;
             }
             var help = s.Help;
-            if (s.Default is { Length: > 0 } d && s.Kind != FlagKind.Bool)
+            if (s.Kind == FlagKind.Bool)
             {
-                help += $" (default {(s.Check == CheckInt ? d : Quote(d))})";
+                if (s.Default == "true")
+                {
+                    help += " (default true)";
+                }
+            }
+            else if (s.Default is { Length: > 0 } d)
+            {
+                help += $" (default {(type is "int" or "map" ? d : Quote(d))})";
             }
             rows.Add((left, help));
         }

@@ -403,5 +403,6 @@ internal sealed class ContainerRow(JsonElement summary, bool trunc, DateTimeOffs
         return group + "/" + groupType;
     }
 
-    private static string JoinHostPort(string host, string port) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+    /// <summary>Go's net.JoinHostPort: an IPv6 host goes in brackets.</summary>
+    internal static string JoinHostPort(string host, string port) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
 }

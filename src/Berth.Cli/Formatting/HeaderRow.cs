@@ -43,6 +43,19 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["UniqueSize"] = "UNIQUE SIZE",
     };
 
+    public static readonly Dictionary<string, string> Networks = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "NETWORK ID",
+        ["Name"] = "NAME",
+        ["Driver"] = "DRIVER",
+        ["Scope"] = "SCOPE",
+        ["IPv4"] = "IPV4",
+        ["IPv6"] = "IPV6",
+        ["Internal"] = "INTERNAL",
+        ["Labels"] = "LABELS",
+        ["CreatedAt"] = "CREATED AT",
+    };
+
     public string TypeName => "formatter.SubHeaderContext";
 
     public bool TryGet(string name, IReadOnlyList<object?> args, out object? value)

@@ -15,6 +15,15 @@ internal sealed class TemplateExecutor
         ["APIVersion"] = "ApiVersion",
     };
 
+    /// <summary>
+    /// compat(docker): omitempty string fields of the API types (network IPAMConfig, EndpointIPAMConfig), which
+    /// daemons leave out but a typed run prints as "" (<c>{{range .IPAM.Config}}{{.Gateway}}{{end}}</c> on bridge).
+    /// </summary>
+    private static readonly HashSet<string> OmittedStringFields = new(StringComparer.Ordinal)
+    {
+        "Subnet", "IPRange", "Gateway", "IPv4Address", "IPv6Address",
+    };
+
     private readonly string _text;
     private readonly Dictionary<string, TemplateFunction> _functions;
     private readonly StringBuilder _out;
@@ -339,6 +348,10 @@ internal sealed class TemplateExecutor
                     if (GoFieldJsonKeys.TryGetValue(name, out var key) && obj.TryGetProperty(key, out prop))
                     {
                         return TemplateValues.FromJson(prop, key);
+                    }
+                    if (OmittedStringFields.Contains(name))
+                    {
+                        return "";
                     }
                     throw Error(node, $"map has no entry for key \"{name}\"");
                 }
