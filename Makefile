@@ -43,6 +43,7 @@ bench: deps build
 	@bench/run.sh
 	@bench/exec.sh
 	@bench/stats.sh
+	@bench/network.sh
 
 clean:
 	rm -rf $(BIN) $(OUT)

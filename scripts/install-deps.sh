@@ -11,6 +11,8 @@ have musl-gcc || need+=(musl-tools)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && [ -z "$(ldd /bin/busybox 2>/dev/null | grep '=>')" ] || need+=(busybox-static)
 have runc || need+=(runc)
 have ip || need+=(iproute2)
+# Berth's firewall: nftables through libnftables (and nft for looking at it).
+pkg_installed libnftables1 && have nft || need+=(nftables)
 have curl || need+=(curl)
 pkg_installed libsqlite3-0 || need+=(libsqlite3-0)
 # The docker CLI is the client users bring; Debian's docker.io provides one where none is installed.

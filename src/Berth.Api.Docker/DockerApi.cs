@@ -14,6 +14,7 @@ public static class DockerApi
         ContainerOperationRoutes.Map(router, services);
         ArchiveRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
+        NetworkRoutes.Map(router, services);
         return router;
     }
 }

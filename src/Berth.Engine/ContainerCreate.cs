@@ -9,7 +9,7 @@ public sealed partial class ContainerService
 {
     /// <summary><c>docker create</c>: validates, merges the image's defaults, prepares the writable layer and
     /// records the container. Nothing runs yet.</summary>
-    public Container Create(string? name, ContainerConfig config, HostConfig host)
+    public Container Create(string? name, ContainerConfig config, HostConfig host, NetworkingConfig? networking = null)
     {
         if (!string.IsNullOrEmpty(name) && !Ids.IsValidName(name))
         {
@@ -31,6 +31,9 @@ public sealed partial class ContainerService
             throw BerthException.Invalid("No command specified");
         }
         Normalize(host);
+        var networkSettings = new ContainerNetworkSettings();
+        ConfigureNetworks(config, host, networking, networkSettings);
+        PortRequests(config, host);
 
         var id = Ids.New();
         if (string.IsNullOrEmpty(config.Hostname))
@@ -47,6 +50,7 @@ public sealed partial class ContainerService
             Image = image.Id,
             Config = config,
             HostConfig = host,
+            NetworkSettings = networkSettings,
             Driver = _images.Snapshotter.Name,
             ResolvConfPath = Path.Join(dir, "resolv.conf"),
             HostnamePath = Path.Join(dir, "hostname"),
@@ -206,12 +210,13 @@ public sealed partial class ContainerService
         {
             throw BerthException.Invalid("can't create 'AutoRemove' container with restart policy");
         }
-        switch (h.NetworkMode)
+        foreach (var extra in h.ExtraHosts ?? [])
         {
-            case "" or "default" or "bridge" or "none" or "host":
-                break;
-            default:
-                throw BerthException.NotFound($"network {h.NetworkMode} not found");
+            if (!EtcFiles.TrySplitExtraHost(extra, out _, out var address)
+                || (address != "host-gateway" && !System.Net.IPAddress.TryParse(address, out _)))
+            {
+                throw BerthException.Invalid($"invalid IP address in add-host: \"{extra}\"");
+            }
         }
         if (!string.IsNullOrEmpty(h.Runtime) && h.Runtime != "berth" && !_options.Runtimes.ContainsKey(h.Runtime))
         {
@@ -220,10 +225,6 @@ public sealed partial class ContainerService
         if (h.Binds is { Count: > 0 } || h.Mounts is { Count: > 0 } || h.Tmpfs is { Count: > 0 } || h.VolumesFrom is { Count: > 0 })
         {
             throw new BerthException(ErrorKind.NotImplemented, "volumes, bind mounts and tmpfs mounts are not supported by this berthd yet");
-        }
-        if (h.PortBindings is { Count: > 0 } || h.PublishAllPorts)
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "published ports need container networking, which this berthd does not have yet");
         }
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.

@@ -57,7 +57,21 @@ public sealed partial class ContainerService
             var user = UserLookup.Resolve(rootfs, c.Config.User, c.HostConfig.GroupAdd);
             PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
             var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary);
+            Container? networkOwner = null;
+            if (SharedNetworkContainer(c.HostConfig) is { } other)
+            {
+                networkOwner = Entry(other).Container;
+                if (!networkOwner.State.Running || networkOwner.State.Pid <= 0)
+                {
+                    throw BerthException.Conflict($"cannot join network of a non running container: {networkOwner.Id}");
+                }
+            }
+            var endpoints = AllocateNetworks(c);
+            if (networkOwner is null)
+            {
+                WriteEtcFiles(c, endpoints);
+            }
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -80,6 +94,16 @@ public sealed partial class ContainerService
                 _cgroups.BeginMigrationWarmup();
             }
             var (shim, ready) = await _runtime.CreateAsync(shimOptions, spec, ct).ConfigureAwait(false);
+            try
+            {
+                AttachNetworks(c, ready.Pid);
+            }
+            catch
+            {
+                await shim.KillAsync(9, CancellationToken.None).ConfigureAwait(false);
+                await shim.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
             created = clock.Elapsed.TotalMilliseconds;
             var attachment = await shim.AttachAsync(ct).ConfigureAwait(false);
             entry.Shim = shim;
@@ -375,6 +399,7 @@ public sealed partial class ContainerService
                         await entry.Streams.ConnectStdin(data => attachment.WriteStdinAsync(data), () => attachment.CloseStdinAsync()).ConfigureAwait(false);
                     }
                     _ = PumpAsync(entry, attachment, Task.FromResult(true));
+                    RestoreNetworks(c);
                     ReconcilePaused(entry);
                     RestoreHealthMonitor(entry);
                     continue;
@@ -387,6 +412,7 @@ public sealed partial class ContainerService
             // compat(docker): a container whose shim vanished without a record ended unknown: 255.
             HandleExit(entry, exit ?? new ExitRecord { ExitCode = 255, ExitedAt = DateTimeOffset.UtcNow });
         }
+        _network.RestoreDone();
     }
 
     public int Count(Func<Container, bool> predicate)

@@ -4,6 +4,7 @@ using Berth.Engine.Model;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
+using Berth.Network;
 using Berth.Runtime;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Logging;
@@ -22,11 +23,13 @@ public sealed partial class ContainerService
     private readonly MetadataStore _metadata;
     private readonly ContainerRuntime _runtime;
     private readonly CgroupDriver _cgroups;
+    private readonly NetworkController _network;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ContainerEntry> _containers = [];
 
-    public ContainerService(EngineOptions options, ImageService images, MetadataStore metadata, ContainerRuntime runtime, CgroupDriver cgroups, EventBus events)
+    public ContainerService(EngineOptions options, ImageService images, MetadataStore metadata, ContainerRuntime runtime, CgroupDriver cgroups, NetworkController network, EventBus events)
     {
+        _network = network;
         _options = options;
         _images = images;
         _metadata = metadata;
@@ -221,6 +224,10 @@ public sealed partial class ContainerService
     /// <summary>Unmounts the rootfs and deletes the bundle: what only a running container needs.</summary>
     private void ReleaseRuntimeState(string id)
     {
+        if (Find(id) is { } entry)
+        {
+            ReleaseNetworks(entry.Container);
+        }
         var bundle = BundleOf(id);
         RootfsMounter.Unmount(Path.Join(bundle, "rootfs"));
         if (Directory.Exists(bundle))

@@ -70,7 +70,9 @@ internal static class SpecBuilder
     /// <summary>Where <c>--init</c>'s process is mounted in the container.</summary>
     public const string InitPath = "/sbin/docker-init";
 
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null)
+    /// <param name="networkOwner">The container whose network namespace (and hosts, hostname and resolv.conf files)
+    /// this one shares: <c>--network container:X</c>.</param>
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null)
     {
         var config = c.Config;
         var host = c.HostConfig;
@@ -89,10 +91,15 @@ internal static class SpecBuilder
         {
             new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" },
         };
-        if (host.NetworkMode != "host")
+        if (networkOwner is not null)
+        {
+            namespaces.Add(new LinuxNamespace { Type = "network", Path = $"/proc/{networkOwner.State.Pid}/ns/net" });
+        }
+        else if (host.NetworkMode != "host")
         {
             namespaces.Add(new LinuxNamespace { Type = "network" });
         }
+        var etc = networkOwner ?? c;
         if (privateCgroupNamespace)
         {
             namespaces.Add(new LinuxNamespace { Type = "cgroup" });
@@ -108,9 +115,9 @@ internal static class SpecBuilder
             new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["ro", "nosuid", "noexec", "nodev"] },
             new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
             new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
-            new() { Destination = "/etc/resolv.conf", Type = "bind", Source = c.ResolvConfPath, Options = ["rbind", "rprivate"] },
-            new() { Destination = "/etc/hostname", Type = "bind", Source = c.HostnamePath, Options = ["rbind", "rprivate"] },
-            new() { Destination = "/etc/hosts", Type = "bind", Source = c.HostsPath, Options = ["rbind", "rprivate"] },
+            new() { Destination = "/etc/resolv.conf", Type = "bind", Source = etc.ResolvConfPath, Options = ["rbind", "rprivate"] },
+            new() { Destination = "/etc/hostname", Type = "bind", Source = etc.HostnamePath, Options = ["rbind", "rprivate"] },
+            new() { Destination = "/etc/hosts", Type = "bind", Source = etc.HostsPath, Options = ["rbind", "rprivate"] },
         };
 
         var resources = new LinuxResources

@@ -6,6 +6,7 @@ using Berth.Engine;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
+using Berth.Network;
 using Berth.Runtime;
 using Berth.Runtime.Cgroups;
 using Berth.Snapshots;
@@ -92,7 +93,19 @@ internal static class Daemon
         var cgroups = CgroupDriver.Detect();
         ContainerRuntime.RemoveStaleSpareCgroups(cgroups);
         using var runtime = new ContainerRuntime(runtimeBinary);
-        var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, new EventBus());
+        NetworkController network;
+        try
+        {
+            network = NetworkController.Open(NetworkOptionsFor(o, dataRoot, execRoot));
+        }
+        catch (Exception e) when (e is IOException or BerthException or UnauthorizedAccessException)
+        {
+            Log.Error("failed to start the networking: " + e.Message);
+            return 1;
+        }
+        using var networkScope = network;
+        var events = new EventBus();
+        var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, network, events);
         await containers.RestoreAsync().ConfigureAwait(false);
         // A spare shim's mount namespace is copied before its container's rootfs is mounted: it needs the
         // bundles' directory to propagate mounts.
@@ -104,6 +117,7 @@ internal static class Daemon
         {
             Containers = containers,
             Images = images,
+            Networks = new NetworkService(network, containers, events),
             Options = engineOptions,
             DaemonId = DaemonId(dataRoot),
             Debug = o.Debug,
@@ -129,6 +143,20 @@ internal static class Daemon
         containers.Shutdown();
         Log.Info("Daemon shutdown complete; running containers keep running");
         return 0;
+    }
+
+    /// <summary>The default daemon gets dockerd's names with berth in them; a daemon on another exec root (tests,
+    /// a second daemon) gets its own bridge and firewall table, so two daemons never share either.</summary>
+    internal static NetworkOptions NetworkOptionsFor(DaemonOptions o, string dataRoot, string execRoot)
+    {
+        var suffix = execRoot == "/run/berth" ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(execRoot)))[..6];
+        return new NetworkOptions
+        {
+            StateDir = Path.Join(dataRoot, "network"),
+            DefaultBridge = o.Bridge ?? (suffix is null ? "berth0" : "berth-" + suffix),
+            DefaultBridgeIp = o.BridgeIp,
+            FirewallTable = suffix is null ? "berth" : "berth-" + suffix,
+        };
     }
 
     private static string? FindOnPath(string name)

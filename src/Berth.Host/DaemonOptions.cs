@@ -12,6 +12,8 @@ internal sealed class DaemonOptions
     public string DefaultRuntime { get; set; } = "berth";
     public Dictionary<string, string> Runtimes { get; } = [];
     public string? StorageDriver { get; set; }
+    public string? Bridge { get; set; }
+    public string? BridgeIp { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -22,6 +24,10 @@ internal sealed class DaemonOptions
 
         Options:
               --add-runtime name=path   Register an OCI runtime (e.g. runc=/usr/sbin/runc)
+          -b, --bridge string           The Linux bridge of the default "bridge" network (default "berth0"; with
+                                        another --exec-root, "berth-" and a hash of it)
+              --bip string              The default bridge's address and subnet (e.g. 172.17.0.1/16; default: the
+                                        first free default pool)
               --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
           -D, --debug                   Enable debug mode
               --default-runtime string  Default OCI runtime for containers (default "berth")
@@ -67,6 +73,8 @@ internal sealed class DaemonOptions
                     o.Runtimes[spec[..eq]] = spec[(eq + 1)..];
                     break;
                 case "-s" or "--storage-driver": o.StorageDriver = Value(); break;
+                case "-b" or "--bridge": o.Bridge = Value(); break;
+                case "--bip": o.BridgeIp = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");

@@ -21,6 +21,7 @@ namespace Berth.Api.Docker.Models;
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(ContainerConfig))]
 [JsonSerializable(typeof(HostConfig))]
+[JsonSerializable(typeof(NetworkingConfig))]
 [JsonSerializable(typeof(ContainerPruneResponse))]
 [JsonSerializable(typeof(ExecConfig))]
 [JsonSerializable(typeof(ExecInstance))]

@@ -87,12 +87,12 @@ public sealed class SummaryHostConfig
 
 public sealed class SummaryNetworkSettings
 {
-    public Dictionary<string, EndpointSettings> Networks { get; set; } = [];
+    public Dictionary<string, EndpointView> Networks { get; set; } = [];
 }
 
-public sealed class EndpointSettings
+public sealed class EndpointView
 {
-    public object? IPAMConfig { get; set; }
+    public EndpointIpamConfig? IPAMConfig { get; set; }
     public List<string>? Links { get; set; }
     public List<string>? Aliases { get; set; }
     public string NetworkID { get; set; } = "";
@@ -178,7 +178,7 @@ public sealed class NetworkSettings
     public int IPPrefixLen { get; set; }
     public string IPv6Gateway { get; set; } = "";
     public string MacAddress { get; set; } = "";
-    public Dictionary<string, EndpointSettings> Networks { get; set; } = [];
+    public Dictionary<string, EndpointView> Networks { get; set; } = [];
 }
 
 public sealed class ImageSummary

@@ -70,7 +70,10 @@ internal static class ContainerRoutes
         {
             throw BerthException.Invalid("No image specified");
         }
-        var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host)).ConfigureAwait(false);
+        var networking = doc.RootElement.TryGetProperty("NetworkingConfig", out var nc) && nc.ValueKind == JsonValueKind.Object
+            ? nc.Deserialize(ApiJson.Default.NetworkingConfig)
+            : null;
+        var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host, networking)).ConfigureAwait(false);
         await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
     }
 
@@ -148,6 +151,8 @@ internal static class ContainerRoutes
             State = ct.State.Status,
             Status = Status(ct),
             HostConfig = new SummaryHostConfig { NetworkMode = ct.HostConfig.NetworkMode },
+            Ports = NetworkMapper.Ports(ct),
+            NetworkSettings = new SummaryNetworkSettings { Networks = NetworkMapper.Endpoints(ct) },
             SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
             SizeRootFs = size ? s.Images.Snapshotter.Usage(ct.Id) + (s.Images.TryResolve(ct.Image)?.Size ?? 0) : null,
         };
@@ -242,10 +247,7 @@ internal static class ContainerRoutes
             SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
             Config = ct.Config,
             ExecIDs = s.Containers.ExecIds(ct.Id),
-            NetworkSettings = new NetworkSettings
-            {
-                SandboxKey = ct.State.Running && ct.State.Pid > 0 && ct.HostConfig.NetworkMode != "host" ? $"/proc/{ct.State.Pid}/ns/net" : "",
-            },
+            NetworkSettings = NetworkMapper.Inspect(ct),
         };
     }
 

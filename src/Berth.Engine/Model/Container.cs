@@ -23,6 +23,7 @@ public sealed class Container
     public string Platform { get; set; } = "linux";
     public ContainerConfig Config { get; set; } = new();
     public HostConfig HostConfig { get; set; } = new();
+    public ContainerNetworkSettings NetworkSettings { get; set; } = new();
     /// <summary>The OCI runtime that runs it: <c>berth</c> or the path of runc.</summary>
     public string RuntimePath { get; set; } = "";
 

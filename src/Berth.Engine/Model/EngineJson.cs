@@ -7,4 +7,6 @@ namespace Berth.Engine.Model;
 [JsonSerializable(typeof(Container))]
 [JsonSerializable(typeof(ContainerConfig))]
 [JsonSerializable(typeof(HostConfig))]
+[JsonSerializable(typeof(NetworkingConfig))]
+[JsonSerializable(typeof(EndpointSettings))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -27,6 +27,14 @@ public sealed class BerthDaemon
 
     public string PidFile => Path.Join(Directory, "berthd.pid");
 
+    /// <summary>A daemon off the default exec root names its default bridge and its nftables table "berth-" and the
+    /// first 6 hex digits of the exec root's sha256 (docs/networking.md), so it shares neither with another.</summary>
+    public string NetworkSuffix => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ExecRoot)))[..6];
+
+    public string DefaultBridge => "berth-" + NetworkSuffix;
+
+    public string FirewallTable => "berth-" + NetworkSuffix;
+
     public string LogFile => Path.Join(Directory, "berthd.log");
 
     public bool IsRunning => _process is { HasExited: false };

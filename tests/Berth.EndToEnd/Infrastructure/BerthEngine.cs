@@ -108,11 +108,19 @@ public sealed class BerthEngine : IDisposable
                     problems.Add("removing the suite's containers failed:\n" + rm);
                 }
             }
+            var networks = Docker("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}").Lines;
+            if (networks.Count > 0)
+            {
+                problems.Add("networks left by the tests: " + string.Join(", ", networks));
+                Docker(["network", "rm", .. networks]);
+            }
             var status = Daemon.Stop("TERM");
             if (status != 0)
             {
                 problems.Add($"berthd exited with status {status} on SIGTERM");
             }
+            problems.AddRange(HostNetwork.Leftovers(Daemon));
+            HostNetwork.Uninstall(Daemon);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or IOException)
         {

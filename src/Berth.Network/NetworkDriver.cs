@@ -1,0 +1,78 @@
+using Berth.Linux;
+
+namespace Berth.Network;
+
+/// <summary>
+/// A network driver of the Container Network Model: it makes a network's host side (a bridge, a parent link) and,
+/// for each endpoint, the container's interface in the sandbox (the container's network namespace).
+/// </summary>
+internal interface INetworkDriver
+{
+    string Name { get; }
+
+    /// <summary>Whether the host can publish ports to its endpoints through NAT.</summary>
+    bool PublishesPorts { get; }
+
+    /// <summary>Checks options, makes what the network needs on the host; records it in DriverState.</summary>
+    void CreateNetwork(NetworkRecord network, AddressPool pool);
+
+    /// <summary>Finds or remakes the host side after a daemon restart (a bridge survives; after a reboot it does not).</summary>
+    void RestoreNetwork(NetworkRecord network, AddressPool pool);
+
+    void DeleteNetwork(NetworkRecord network);
+
+    /// <summary>Makes <paramref name="endpoint"/>'s interface inside <paramref name="sandbox"/>, addressed and up.</summary>
+    void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox);
+
+    /// <summary>Removes the endpoint's interface while the sandbox lives on (<c>network disconnect</c>); a no-op when
+    /// the sandbox is gone (null), since the kernel removed its interfaces with it.</summary>
+    void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox);
+}
+
+/// <summary>Sets the address, the MAC, the state and the routes of an interface inside a sandbox.</summary>
+internal static class SandboxInterface
+{
+    public static void Configure(Netlink inner, Endpoint endpoint)
+    {
+        if (!string.IsNullOrEmpty(endpoint.MacAddress))
+        {
+            inner.SetMac(endpoint.Interface, MacAddresses.Parse(endpoint.MacAddress));
+        }
+        inner.AddAddress(endpoint.Interface, endpoint.Address!, endpoint.PrefixLength);
+        inner.SetUp(endpoint.Interface);
+        if (endpoint.DefaultRoute && endpoint.Gateway is not null)
+        {
+            inner.AddRoute(System.Net.IPAddress.Any, 0, endpoint.Gateway, endpoint.Interface);
+        }
+    }
+}
+
+/// <summary>MAC addresses as Docker makes them: 02:42 followed by the IPv4 address.</summary>
+public static class MacAddresses
+{
+    public static string FromIPv4(System.Net.IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        return $"02:42:{b[0]:x2}:{b[1]:x2}:{b[2]:x2}:{b[3]:x2}";
+    }
+
+    public static byte[] Parse(string text)
+    {
+        var parts = text.Split(':');
+        var mac = new byte[6];
+        if (parts.Length != 6 || !parts.Select((p, i) => byte.TryParse(p, System.Globalization.NumberStyles.HexNumber, null, out mac[i]) && p.Length == 2).All(ok => ok))
+        {
+            throw Common.BerthException.Invalid($"invalid MAC address: {text}");
+        }
+        return mac;
+    }
+
+    /// <summary>A random locally administered unicast address (for drivers that do not derive one from the IP).</summary>
+    public static string Random()
+    {
+        Span<byte> b = stackalloc byte[6];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        b[0] = (byte)((b[0] & 0xfe) | 0x02);
+        return $"{b[0]:x2}:{b[1]:x2}:{b[2]:x2}:{b[3]:x2}:{b[4]:x2}:{b[5]:x2}";
+    }
+}

@@ -1,0 +1,35 @@
+namespace Berth.Network;
+
+/// <summary>How a daemon's networking is set up (dockerd's <c>--bridge</c>, <c>--bip</c> and friends).</summary>
+public sealed record NetworkOptions
+{
+    /// <summary>Where networks are kept: one JSON file each.</summary>
+    public required string StateDir { get; init; }
+
+    /// <summary>The Linux bridge of the default <c>bridge</c> network.</summary>
+    public string DefaultBridge { get; init; } = "berth0";
+
+    /// <summary><c>--bip</c>: the default bridge's subnet, e.g. <c>172.17.0.1/16</c> (the address is the gateway).
+    /// Without it the first free default pool is taken.</summary>
+    public string? DefaultBridgeIp { get; init; }
+
+    /// <summary>Berth's nftables table; separate daemons on one host (tests) keep separate tables.</summary>
+    public string FirewallTable { get; init; } = "berth";
+
+    /// <summary>The first and last port a published port with no host port may get (the kernel's ephemeral range,
+    /// as Docker reads it).</summary>
+    public (int First, int Last) EphemeralPorts { get; init; } = ReadEphemeralRange();
+
+    private static (int, int) ReadEphemeralRange()
+    {
+        try
+        {
+            var f = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split(['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return (32768, 60999);
+        }
+    }
+}

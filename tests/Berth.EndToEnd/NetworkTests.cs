@@ -1,0 +1,390 @@
+using System.Net.Http;
+using Berth.EndToEnd.Infrastructure;
+
+namespace Berth.EndToEnd;
+
+/// <summary>
+/// Docker's networking through the real docker CLI: the default bridge, user-defined networks with their own
+/// subnets, published ports, connect and disconnect, macvlan on a bridge the test makes, and what is left on the
+/// host afterwards (links, nftables rules). Only loopback and the subnets these tests create are used.
+/// </summary>
+[Collection(BerthCollection.Name)]
+public sealed class NetworkTests(BerthEngine engine)
+{
+    /// <summary>A user-defined network for one test, removed at the end whatever happened.</summary>
+    private sealed class TestNetwork : IDisposable
+    {
+        private readonly BerthEngine _engine;
+
+        public TestNetwork(BerthEngine engine, string name, params string[] options)
+        {
+            _engine = engine;
+            Name = name;
+            engine.Docker(["network", "create", .. options, name]).Ok();
+            Bridge = engine.Inspect(name, "{{.Id}}") is var id && id.Length >= 12 ? "br-" + id[..12] : "";
+        }
+
+        public string Name { get; }
+
+        public string Bridge { get; }
+
+        public void Dispose() => _engine.Docker("network", "rm", Name);
+    }
+
+    private void Remove(params string[] containers) => engine.Docker(["rm", "-f", .. containers]);
+
+    [Fact]
+    public void AFreshDaemonHasBridgeHostAndNone()
+    {
+        var networks = engine.Docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").Lines;
+
+        Assert.Contains("bridge bridge local", networks);
+        Assert.Contains("host host local", networks);
+        Assert.Contains("none null local", networks);
+    }
+
+    [Fact]
+    public void TheDefaultBridgeShowsItsSubnetGatewayAndOptions()
+    {
+        var shown = engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}|{{index .Options \"com.docker.network.bridge.name\"}}|{{index .Options \"com.docker.network.bridge.default_bridge\"}}");
+        var (pool, bridge, isDefault) = shown.Split('|') switch { var f => (f[0], f[1], f[2]) };
+
+        Assert.Matches(@"^\d+\.\d+\.\d+\.0/\d+ \d+\.\d+\.\d+\.1$", pool);
+        Assert.Equal((engine.Daemon.DefaultBridge, "true"), (bridge, isDefault));
+        var gateway = pool.Split(' ')[1];
+        Assert.Contains($"inet {gateway}/", ProcessRunner.Run("ip", ["-4", "-o", "addr", "show", "dev", bridge]).Ok(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AContainerOnTheDefaultBridgeGetsEth0AnAddressAndADefaultRoute(string client)
+    {
+        var gateway = engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
+
+        var seen = engine.Cli(client, "run", "--rm", "busybox", "sh", "-c", "ip -4 -o addr show eth0; ip route; ping -c1 -W2 " + gateway + " >/dev/null && echo gateway answers").Ok();
+
+        Assert.Matches(@"eth0\s+inet \d+\.\d+\.\d+\.\d+/\d+", seen);
+        Assert.Contains($"default via {gateway} dev eth0", seen, StringComparison.Ordinal);
+        Assert.Contains("gateway answers", seen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InspectShowsTheAddressWhileRunningAndNoneAfter()
+    {
+        engine.Docker("run", "-d", "--name", "net-inspect", "busybox", "sleep", "60").Ok();
+        try
+        {
+            var (ip, mac, gw) = engine.Inspect("net-inspect", "{{.NetworkSettings.Networks.bridge.IPAddress}} {{.NetworkSettings.Networks.bridge.MacAddress}} {{.NetworkSettings.Gateway}}").Split(' ') switch { var f => (f[0], f[1], f[2]) };
+            var inside = engine.Docker("exec", "net-inspect", "ip", "-o", "link", "show", "eth0").Ok();
+
+            Assert.Matches(@"^\d+\.\d+\.\d+\.\d+$", ip);
+            Assert.Contains(mac, inside, StringComparison.Ordinal);
+            Assert.StartsWith("02:42:", mac, StringComparison.Ordinal);
+            Assert.Equal(engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"), gw);
+            Assert.Contains("\"Name\":\"net-inspect\"", engine.Docker("network", "inspect", "-f", "{{json .Containers}}", "bridge").Ok(), StringComparison.Ordinal);
+            Assert.Single(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+
+            engine.Docker("stop", "-t", "0", "net-inspect").Ok();
+
+            Assert.Equal("", engine.Inspect("net-inspect", "{{.NetworkSettings.Networks.bridge.IPAddress}}"));
+            Assert.Empty(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+        }
+        finally
+        {
+            Remove("net-inspect");
+        }
+    }
+
+    [Fact]
+    public void ContainersOnAUserNetworkReachEachOther()
+    {
+        using var net = new TestNetwork(engine, "e2e-reach", "--subnet", "10.213.70.0/24", "--gateway", "10.213.70.1");
+        engine.Docker("run", "-d", "--name", "reach-web", "--network", net.Name, "--ip", "10.213.70.50", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        try
+        {
+            var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "wget", "-qO-", "http://10.213.70.50/hostname").Ok();
+
+            Assert.Equal(engine.Inspect("reach-web", "{{.Config.Hostname}}"), page);
+            Assert.Equal("10.213.70.50", engine.Inspect("reach-web", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"));
+            Assert.True(HostNetwork.LinkExists(net.Bridge), $"bridge {net.Bridge} of the network");
+        }
+        finally
+        {
+            Remove("reach-web");
+        }
+    }
+
+    [Fact]
+    public void NetworksAreIsolatedFromEachOther()
+    {
+        using var a = new TestNetwork(engine, "e2e-iso-a", "--subnet", "10.213.71.0/24");
+        using var b = new TestNetwork(engine, "e2e-iso-b", "--subnet", "10.213.72.0/24");
+        engine.Docker("run", "-d", "--name", "iso-web", "--network", a.Name, "--ip", "10.213.71.9", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        try
+        {
+            var run = engine.Docker("run", "--rm", "--network", b.Name, "busybox", "timeout", "3", "wget", "-qO-", "http://10.213.71.9/hostname");
+
+            Assert.NotEqual(0, run.ExitCode);
+        }
+        finally
+        {
+            Remove("iso-web");
+        }
+    }
+
+    [Fact]
+    public void AnInternalNetworkHasNoWayOut()
+    {
+        using var net = new TestNetwork(engine, "e2e-internal", "--internal", "--subnet", "10.213.73.0/24");
+
+        var routes = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "ip", "route").Ok();
+
+        Assert.DoesNotContain("default", routes, StringComparison.Ordinal);
+        Assert.Equal("true", engine.Inspect(net.Name, "{{.Internal}}"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public async Task APublishedPortAnswersOnLoopbackFromOtherContainersAndItself(string client)
+    {
+        var name = "published-" + client;
+        engine.Cli(client, "run", "-d", "--name", name, "-p", "127.0.0.1::80", "-p", "0.0.0.0::80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        try
+        {
+            var ports = engine.Inspect(name, "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}}:{{.HostPort}} {{end}}{{end}}").Split(' ');
+            var loopback = ports.Single(p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal));
+            var any = ports.Single(p => p.StartsWith("0.0.0.0:", StringComparison.Ordinal)).Split(':')[1];
+            var hostname = engine.Inspect(name, "{{.Config.Hostname}}");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+            Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://{loopback}/hostname"));
+            Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://127.0.0.1:{any}/hostname"));
+            var gateway = engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
+            Assert.Equal(hostname, engine.Docker("run", "--rm", "busybox", "timeout", "5", "wget", "-qO-", $"http://{gateway}:{any}/hostname").Ok());
+            Assert.Equal(hostname, engine.Docker("exec", name, "timeout", "5", "wget", "-qO-", $"http://{gateway}:{any}/hostname").Ok());
+            Assert.Contains($"dport {any}", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+            Assert.Contains($"80/tcp -> 127.0.0.1:{loopback.Split(':')[1]}", engine.Docker("port", name).Ok(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Remove(name);
+        }
+        Assert.DoesNotContain("dnat", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AHostPortInUseIsRefusedAndNothingIsLeft()
+    {
+        engine.Docker("run", "-d", "--name", "port-holder", "-p", "127.0.0.1:18089:80", "busybox", "sleep", "60").Ok();
+        try
+        {
+            var run = engine.Docker("run", "-d", "--name", "port-taker", "-p", "127.0.0.1:18089:80", "busybox", "sleep", "60");
+
+            run.ExpectExit(125);
+            Assert.Contains("port is already allocated", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal("created", engine.Inspect("port-taker", "{{.State.Status}}"));
+            Assert.Single(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+        }
+        finally
+        {
+            Remove("port-holder", "port-taker");
+        }
+    }
+
+    [Fact]
+    public void ConnectAndDisconnectARunningContainer()
+    {
+        using var net = new TestNetwork(engine, "e2e-connect", "--subnet", "10.213.74.0/24");
+        engine.Docker("run", "-d", "--name", "hopper", "busybox", "sleep", "60").Ok();
+        try
+        {
+            engine.Docker("network", "connect", "--ip", "10.213.74.20", "--alias", "hop", net.Name, "hopper").Ok();
+
+            Assert.Contains("inet 10.213.74.20/24", engine.Docker("exec", "hopper", "ip", "-4", "-o", "addr", "show", "eth1").Ok(), StringComparison.Ordinal);
+            Assert.Contains("hop", engine.Inspect("hopper", "{{json .NetworkSettings.Networks}}"), StringComparison.Ordinal);
+            var rm = engine.Docker("network", "rm", net.Name);
+            rm.ExpectExit(1);
+            Assert.Contains("has active endpoints", rm.Stderr, StringComparison.Ordinal);
+
+            engine.Docker("network", "disconnect", net.Name, "hopper").Ok();
+
+            Assert.NotEqual(0, engine.Docker("exec", "hopper", "ip", "link", "show", "eth1").ExitCode);
+            Assert.Empty(HostNetwork.PortsOf(net.Bridge));
+        }
+        finally
+        {
+            Remove("hopper");
+        }
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void HostnameAddHostDnsAndMacGoWhereDockerPutsThem(string client)
+    {
+        using var net = new TestNetwork(engine, "e2e-etc-" + client, "--subnet", "10.213.75.0/24");
+        var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "--hostname", "web1", "--add-host", "db.local:10.9.8.7",
+            "--dns-search", "example.test", "--mac-address", "02:42:0a:d5:4b:99", "--ip", "10.213.75.33",
+            "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf; ip -o link show eth0").Ok();
+
+        Assert.Contains("10.9.8.7\tdb.local", seen, StringComparison.Ordinal);
+        Assert.Contains("10.213.75.33\tweb1", seen, StringComparison.Ordinal);
+        Assert.Contains("nameserver 127.0.0.11", seen, StringComparison.Ordinal);
+        Assert.Contains("search example.test", seen, StringComparison.Ordinal);
+        Assert.Contains("02:42:0a:d5:4b:99", seen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDefaultBridgeUsesTheHostsResolversOrDns()
+    {
+        var seen = engine.Docker("run", "--rm", "--dns", "10.213.76.53", "busybox", "cat", "/etc/resolv.conf").Ok();
+
+        Assert.Contains("nameserver 10.213.76.53", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.11", seen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ContainerModeSharesTheOtherContainersInterfaces()
+    {
+        engine.Docker("run", "-d", "--name", "net-owner", "busybox", "sleep", "60").Ok();
+        try
+        {
+            var ip = engine.Inspect("net-owner", "{{.NetworkSettings.Networks.bridge.IPAddress}}");
+
+            var seen = engine.Docker("run", "--rm", "--network", "container:net-owner", "busybox", "ip", "-4", "-o", "addr", "show", "eth0").Ok();
+
+            Assert.Contains($"inet {ip}/", seen, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Remove("net-owner");
+        }
+    }
+
+    [Fact]
+    public void MacvlanContainersOnABridgeParentReachEachOther()
+    {
+        const string parent = "bmvtest0";
+        ProcessRunner.Run("ip", ["link", "add", parent, "type", "bridge"]).Ok();
+        ProcessRunner.Run("ip", ["link", "set", parent, "up"]).Ok();
+        try
+        {
+            using var net = new TestNetwork(engine, "e2e-macvlan", "-d", "macvlan", "-o", "parent=" + parent, "--subnet", "10.213.77.0/24");
+            engine.Docker("run", "-d", "--name", "mv-web", "--network", net.Name, "--ip", "10.213.77.10", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+            try
+            {
+                var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "timeout", "5", "wget", "-qO-", "http://10.213.77.10/hostname").Ok();
+
+                Assert.Equal(engine.Inspect("mv-web", "{{.Config.Hostname}}"), page);
+                Assert.Equal("macvlan", engine.Inspect(net.Name, "{{.Driver}}"));
+            }
+            finally
+            {
+                Remove("mv-web");
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", ["link", "delete", parent]);
+        }
+    }
+
+    [Fact]
+    public void IpvlanOnThisKernelFailsClearlyAndLeavesNothing()
+    {
+        const string parent = "bipvtest0";
+        ProcessRunner.Run("ip", ["link", "add", parent, "type", "bridge"]).Ok();
+        try
+        {
+            var before = HostNetwork.Links().Select(l => l.Name).ToHashSet();
+            var create = engine.Docker("network", "create", "-d", "ipvlan", "-o", "parent=" + parent, "--subnet", "10.213.78.0/24", "e2e-ipvlan");
+
+            if (create.ExitCode == 0)
+            {
+                // A kernel with the ipvlan link type makes the network; this test is for one without it.
+                engine.Docker("network", "rm", "e2e-ipvlan").Ok();
+                return;
+            }
+            Assert.Contains("ipvlan", create.Stderr, StringComparison.Ordinal);
+            Assert.Contains("module", create.Stderr, StringComparison.Ordinal);
+            Assert.Equal(before, HostNetwork.Links().Select(l => l.Name).ToHashSet());
+            Assert.DoesNotContain("e2e-ipvlan", engine.Docker("network", "ls", "--format", "{{.Name}}").Lines);
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", ["link", "delete", parent]);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--subnet", "10.213.79.0/33" }, "invalid CIDR address: 10.213.79.0/33")]
+    [InlineData(new[] { "--subnet", "10.213.79.0/24", "--gateway", "10.213.80.1" }, "no matching subnet for gateway 10.213.80.1")]
+    [InlineData(new[] { "--subnet", "10.213.79.0/24", "--ip-range", "10.213.80.0/25" }, "does not belong to subnet")]
+    [InlineData(new[] { "-d", "nosuchdriver" }, "plugin \"nosuchdriver\" not found")]
+    [InlineData(new[] { "-d", "host" }, "only one instance of \"host\" network is allowed")]
+    public void BadNetworkRequestsAreRefusedWithDockersWords(string[] options, string message)
+    {
+        var before = HostNetwork.Links().Count;
+
+        var create = engine.Docker(["network", "create", .. options, "e2e-bad"]);
+
+        create.ExpectExit(1);
+        Assert.Contains(message, create.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, HostNetwork.Links().Count);
+    }
+
+    [Fact]
+    public void OverlappingSubnetsAndDuplicateNamesAreRefused()
+    {
+        using var net = new TestNetwork(engine, "e2e-dup", "--subnet", "10.213.81.0/24");
+
+        var overlap = engine.Docker("network", "create", "--subnet", "10.213.81.128/25", "e2e-overlap");
+        var duplicate = engine.Docker("network", "create", "e2e-dup");
+
+        overlap.ExpectExit(1);
+        Assert.Contains("Pool overlaps with other one on this address space", overlap.Stderr, StringComparison.Ordinal);
+        duplicate.ExpectExit(1);
+        Assert.Contains("network with name e2e-dup already exists", duplicate.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RemovingANetworkRemovesItsBridgeAndPruneTakesTheUnused()
+    {
+        engine.Docker("network", "create", "--label", "e2e-prune=1", "e2e-prune").Ok();
+        var bridge = "br-" + engine.Inspect("e2e-prune", "{{.Id}}")[..12];
+        Assert.True(HostNetwork.LinkExists(bridge));
+
+        var pruned = engine.Docker("network", "prune", "-f", "--filter", "label=e2e-prune=1").Ok();
+
+        Assert.Contains("e2e-prune", pruned, StringComparison.Ordinal);
+        Assert.False(HostNetwork.LinkExists(bridge), $"bridge {bridge} left after prune");
+        Assert.DoesNotContain($"\"{bridge}\"", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddressesAndPublishedPortsSurviveADaemonRestart()
+    {
+        using var net = new TestNetwork(engine, "e2e-restart", "--subnet", "10.213.82.0/24");
+        engine.Docker("run", "-d", "--name", "net-survivor", "--network", net.Name, "-p", "127.0.0.1:18090:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        try
+        {
+            var ip = engine.Inspect("net-survivor", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+            Assert.Equal(0, engine.Daemon.Stop("KILL") - 137);
+            engine.Daemon.Start();
+
+            Assert.Contains("dport 18090", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            Assert.Equal(engine.Inspect("net-survivor", "{{.Config.Hostname}}") + "\n", http.GetStringAsync("http://127.0.0.1:18090/hostname").Result);
+            // The restarted daemon knows the address is taken.
+            var clash = engine.Docker("run", "--rm", "--network", net.Name, "--ip", ip, "busybox", "true");
+            Assert.NotEqual(0, clash.ExitCode);
+        }
+        finally
+        {
+            Remove("net-survivor");
+        }
+        Assert.DoesNotContain("18090", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+    }
+}
