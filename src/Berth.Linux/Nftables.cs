@@ -40,12 +40,14 @@ public sealed partial class Nftables : IDisposable
 
     /// <summary>Runs commands in nft's language as one transaction; returns what nft printed. Throws with nft's
     /// own error text when the kernel refused the batch (then nothing of it was applied).</summary>
-    public string Run(string commands, bool json = false, bool handles = false)
+    /// <param name="check">Only validate the batch with the kernel (nft's <c>-c</c>); nothing changes.</param>
+    public string Run(string commands, bool json = false, bool handles = false, bool check = false)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_ctx == 0, this);
             nft_ctx_output_set_flags(_ctx, (json ? OutputJson : 0) | (handles ? OutputHandle : 0));
+            nft_ctx_set_dry_run(_ctx, check ? (byte)1 : (byte)0);
             var rc = nft_run_cmd_from_buffer(_ctx, commands);
             var output = Marshal.PtrToStringUTF8(nft_ctx_get_output_buffer(_ctx)) ?? "";
             var error = Marshal.PtrToStringUTF8(nft_ctx_get_error_buffer(_ctx)) ?? "";
@@ -89,6 +91,9 @@ public sealed partial class Nftables : IDisposable
 
     [LibraryImport(Lib)]
     private static partial void nft_ctx_output_set_flags(nint ctx, uint flags);
+
+    [LibraryImport(Lib)]
+    private static partial void nft_ctx_set_dry_run(nint ctx, byte dry);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int nft_run_cmd_from_buffer(nint ctx, string buffer);

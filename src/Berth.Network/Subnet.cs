@@ -42,7 +42,8 @@ public readonly record struct Subnet(uint Base, int PrefixLength)
     {
         subnet = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
-        if (text is null || slash <= 0
+        // IPAddress.TryParse takes "10.0.0" as 10.0.0.0; Go's parser, and so Docker, does not.
+        if (text is null || slash <= 0 || text.AsSpan(0, slash).Count('.') != 3
             || !IPAddress.TryParse(text.AsSpan(0, slash), out var ip) || ip.AddressFamily != AddressFamily.InterNetwork
             || !int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
         {
@@ -73,7 +74,7 @@ public readonly record struct Subnet(uint Base, int PrefixLength)
     /// <summary>Parses an IPv4 address or says which option held a bad one, in Docker's words.</summary>
     public static IPAddress ParseAddress(string text, string what)
     {
-        if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork || text.Contains('/', StringComparison.Ordinal))
+        if (text.AsSpan().Count('.') != 3 || !IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork)
         {
             throw BerthException.Invalid($"invalid {what}: {text}");
         }

@@ -33,10 +33,12 @@ public sealed class NetworkTests(BerthEngine engine)
 
     private void Remove(params string[] containers) => engine.Docker(["rm", "-f", .. containers]);
 
-    [Fact]
-    public void AFreshDaemonHasBridgeHostAndNone()
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AFreshDaemonHasBridgeHostAndNone(string client)
     {
-        var networks = engine.Docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").Lines;
+        var networks = engine.Cli(client, "network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").Lines;
 
         Assert.Contains("bridge bridge local", networks);
         Assert.Contains("host host local", networks);
@@ -123,7 +125,7 @@ public sealed class NetworkTests(BerthEngine engine)
         engine.Docker("run", "-d", "--name", "iso-web", "--network", a.Name, "--ip", "10.213.71.9", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
         try
         {
-            var run = engine.Docker("run", "--rm", "--network", b.Name, "busybox", "timeout", "3", "wget", "-qO-", "http://10.213.71.9/hostname");
+            var run = engine.Docker("run", "--rm", "--network", b.Name, "busybox", "sh", "-c", "timeout 3 wget -qO- http://10.213.71.9/hostname; exit $?");
 
             Assert.NotEqual(0, run.ExitCode);
         }
@@ -162,16 +164,16 @@ public sealed class NetworkTests(BerthEngine engine)
             Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://{loopback}/hostname"));
             Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://127.0.0.1:{any}/hostname"));
             var gateway = engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
-            Assert.Equal(hostname, engine.Docker("run", "--rm", "busybox", "timeout", "5", "wget", "-qO-", $"http://{gateway}:{any}/hostname").Ok());
-            Assert.Equal(hostname, engine.Docker("exec", name, "timeout", "5", "wget", "-qO-", $"http://{gateway}:{any}/hostname").Ok());
+            Assert.Equal(hostname, engine.Docker("run", "--rm", "busybox", "sh", "-c", $"timeout 5 wget -qO- http://{gateway}:{any}/hostname").Ok());
+            Assert.Equal(hostname, engine.Docker("exec", name, "sh", "-c", $"timeout 5 wget -qO- http://{gateway}:{any}/hostname").Ok());
             Assert.Contains($"dport {any}", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
-            Assert.Contains($"80/tcp -> 127.0.0.1:{loopback.Split(':')[1]}", engine.Docker("port", name).Ok(), StringComparison.Ordinal);
+            Assert.Contains($"80/tcp -> 127.0.0.1:{loopback.Split(':')[1]}", engine.Cli(client, "port", name).Ok(), StringComparison.Ordinal);
         }
         finally
         {
             Remove(name);
         }
-        Assert.DoesNotContain("dnat", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+        Assert.DoesNotContain("dnat to", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,22 +195,24 @@ public sealed class NetworkTests(BerthEngine engine)
         }
     }
 
-    [Fact]
-    public void ConnectAndDisconnectARunningContainer()
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ConnectAndDisconnectARunningContainer(string client)
     {
-        using var net = new TestNetwork(engine, "e2e-connect", "--subnet", "10.213.74.0/24");
+        using var net = new TestNetwork(engine, "e2e-connect-" + client, "--subnet", "10.213.74.0/24");
         engine.Docker("run", "-d", "--name", "hopper", "busybox", "sleep", "60").Ok();
         try
         {
-            engine.Docker("network", "connect", "--ip", "10.213.74.20", "--alias", "hop", net.Name, "hopper").Ok();
+            engine.Cli(client, "network", "connect", "--ip", "10.213.74.20", "--alias", "hop", net.Name, "hopper").Ok();
 
             Assert.Contains("inet 10.213.74.20/24", engine.Docker("exec", "hopper", "ip", "-4", "-o", "addr", "show", "eth1").Ok(), StringComparison.Ordinal);
             Assert.Contains("hop", engine.Inspect("hopper", "{{json .NetworkSettings.Networks}}"), StringComparison.Ordinal);
-            var rm = engine.Docker("network", "rm", net.Name);
+            var rm = engine.Cli(client, "network", "rm", net.Name);
             rm.ExpectExit(1);
             Assert.Contains("has active endpoints", rm.Stderr, StringComparison.Ordinal);
 
-            engine.Docker("network", "disconnect", net.Name, "hopper").Ok();
+            engine.Cli(client, "network", "disconnect", net.Name, "hopper").Ok();
 
             Assert.NotEqual(0, engine.Docker("exec", "hopper", "ip", "link", "show", "eth1").ExitCode);
             Assert.Empty(HostNetwork.PortsOf(net.Bridge));
@@ -222,18 +226,41 @@ public sealed class NetworkTests(BerthEngine engine)
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
-    public void HostnameAddHostDnsAndMacGoWhereDockerPutsThem(string client)
+    public void HostnameAddHostAndDnsGoWhereDockerPutsThem(string client)
     {
         using var net = new TestNetwork(engine, "e2e-etc-" + client, "--subnet", "10.213.75.0/24");
         var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "--hostname", "web1", "--add-host", "db.local:10.9.8.7",
-            "--dns-search", "example.test", "--mac-address", "02:42:0a:d5:4b:99", "--ip", "10.213.75.33",
-            "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf; ip -o link show eth0").Ok();
+            "--dns-search", "example.test", "--ip", "10.213.75.33",
+            "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf").Ok();
 
         Assert.Contains("10.9.8.7\tdb.local", seen, StringComparison.Ordinal);
         Assert.Contains("10.213.75.33\tweb1", seen, StringComparison.Ordinal);
         Assert.Contains("nameserver 127.0.0.11", seen, StringComparison.Ordinal);
         Assert.Contains("search example.test", seen, StringComparison.Ordinal);
-        Assert.Contains("02:42:0a:d5:4b:99", seen, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("docker", "10.213.83")]
+    [InlineData("berth", "10.213.84")]
+    public void OnAUserNetworkContainersFindEachOtherByNameAndAlias(string client, string prefix)
+    {
+        using var net = new TestNetwork(engine, "e2e-dns-" + client, "--subnet", prefix + ".0/24");
+        var web = "dns-web-" + client;
+        engine.Cli(client, "run", "-d", "--name", web, "--network", net.Name, "--network-alias", "store-" + client, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        try
+        {
+            var hostname = engine.Inspect(web, "{{.Config.Hostname}}");
+
+            var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "busybox", "sh", "-c",
+                $"wget -qO- http://{web}/hostname; wget -qO- http://STORE-{client}/hostname; wget -qO- http://{web}.{net.Name}/hostname; nslookup {prefix}.2 127.0.0.11").Ok();
+
+            Assert.Equal(3, seen.Split('\n').Count(l => l == hostname));
+            Assert.Contains($"{web}.{net.Name}", seen, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Remove(web);
+        }
     }
 
     [Fact]
@@ -275,7 +302,7 @@ public sealed class NetworkTests(BerthEngine engine)
             engine.Docker("run", "-d", "--name", "mv-web", "--network", net.Name, "--ip", "10.213.77.10", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
             try
             {
-                var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "timeout", "5", "wget", "-qO-", "http://10.213.77.10/hostname").Ok();
+                var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "sh", "-c", "timeout 5 wget -qO- http://10.213.77.10/hostname").Ok();
 
                 Assert.Equal(engine.Inspect("mv-web", "{{.Config.Hostname}}"), page);
                 Assert.Equal("macvlan", engine.Inspect(net.Name, "{{.Driver}}"));
@@ -319,16 +346,20 @@ public sealed class NetworkTests(BerthEngine engine)
     }
 
     [Theory]
-    [InlineData(new[] { "--subnet", "10.213.79.0/33" }, "invalid CIDR address: 10.213.79.0/33")]
-    [InlineData(new[] { "--subnet", "10.213.79.0/24", "--gateway", "10.213.80.1" }, "no matching subnet for gateway 10.213.80.1")]
-    [InlineData(new[] { "--subnet", "10.213.79.0/24", "--ip-range", "10.213.80.0/25" }, "does not belong to subnet")]
-    [InlineData(new[] { "-d", "nosuchdriver" }, "plugin \"nosuchdriver\" not found")]
-    [InlineData(new[] { "-d", "host" }, "only one instance of \"host\" network is allowed")]
-    public void BadNetworkRequestsAreRefusedWithDockersWords(string[] options, string message)
+    [InlineData("docker", new[] { "--subnet", "10.213.79.0/33" }, "invalid CIDR address: 10.213.79.0/33")]
+    [InlineData("docker", new[] { "--subnet", "10.213.79.0/24", "--gateway", "10.213.80.1" }, "no matching subnet for gateway 10.213.80.1")]
+    [InlineData("docker", new[] { "--subnet", "10.213.79.0/24", "--ip-range", "10.213.80.0/25" }, "no matching subnet for range 10.213.80.0/25")]
+    [InlineData("docker", new[] { "-d", "nosuchdriver" }, "plugin \"nosuchdriver\" not found")]
+    [InlineData("docker", new[] { "-d", "host" }, "only one instance of \"host\" network is allowed")]
+    [InlineData("docker", new[] { "-d", "macvlan", "-o", "parent=nosuchlink0" }, "-o parent interface was not found on the host: nosuchlink0")]
+    [InlineData("berth", new[] { "--subnet", "10.213.79.0/24", "--gateway", "10.213.80.1" }, "no matching subnet for gateway 10.213.80.1")]
+    [InlineData("berth", new[] { "-d", "nosuchdriver" }, "plugin \"nosuchdriver\" not found")]
+    [InlineData("berth", new[] { "--subnet", "10.213.79.0/24", "--ipv6" }, "IPv6")]
+    public void BadNetworkRequestsAreRefusedWithDockersWords(string client, string[] options, string message)
     {
         var before = HostNetwork.Links().Count;
 
-        var create = engine.Docker(["network", "create", .. options, "e2e-bad"]);
+        var create = engine.Cli(client, ["network", "create", .. options, "e2e-bad"]);
 
         create.ExpectExit(1);
         Assert.Contains(message, create.Stderr, StringComparison.Ordinal);
@@ -349,14 +380,16 @@ public sealed class NetworkTests(BerthEngine engine)
         Assert.Contains("network with name e2e-dup already exists", duplicate.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void RemovingANetworkRemovesItsBridgeAndPruneTakesTheUnused()
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void RemovingANetworkRemovesItsBridgeAndPruneTakesTheUnused(string client)
     {
-        engine.Docker("network", "create", "--label", "e2e-prune=1", "e2e-prune").Ok();
+        engine.Cli(client, "network", "create", "--label", "e2e-prune=1", "e2e-prune").Ok();
         var bridge = "br-" + engine.Inspect("e2e-prune", "{{.Id}}")[..12];
         Assert.True(HostNetwork.LinkExists(bridge));
 
-        var pruned = engine.Docker("network", "prune", "-f", "--filter", "label=e2e-prune=1").Ok();
+        var pruned = engine.Cli(client, "network", "prune", "-f", "--filter", "label=e2e-prune=1").Ok();
 
         Assert.Contains("e2e-prune", pruned, StringComparison.Ordinal);
         Assert.False(HostNetwork.LinkExists(bridge), $"bridge {bridge} left after prune");
@@ -364,7 +397,7 @@ public sealed class NetworkTests(BerthEngine engine)
     }
 
     [Fact]
-    public void AddressesAndPublishedPortsSurviveADaemonRestart()
+    public async Task AddressesAndPublishedPortsSurviveADaemonRestart()
     {
         using var net = new TestNetwork(engine, "e2e-restart", "--subnet", "10.213.82.0/24");
         engine.Docker("run", "-d", "--name", "net-survivor", "--network", net.Name, "-p", "127.0.0.1:18090:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
@@ -376,7 +409,7 @@ public sealed class NetworkTests(BerthEngine engine)
 
             Assert.Contains("dport 18090", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            Assert.Equal(engine.Inspect("net-survivor", "{{.Config.Hostname}}") + "\n", http.GetStringAsync("http://127.0.0.1:18090/hostname").Result);
+            Assert.Equal(engine.Inspect("net-survivor", "{{.Config.Hostname}}") + "\n", await http.GetStringAsync("http://127.0.0.1:18090/hostname"));
             // The restarted daemon knows the address is taken.
             var clash = engine.Docker("run", "--rm", "--network", net.Name, "--ip", ip, "busybox", "true");
             Assert.NotEqual(0, clash.ExitCode);
