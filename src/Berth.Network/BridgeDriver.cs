@@ -8,7 +8,7 @@ namespace Berth.Network;
 /// Docker's bridge driver: a Linux bridge per network holding the gateway address, and per endpoint a veth pair
 /// whose container end is made directly inside the sandbox. NAT and isolation come from the <see cref="Firewall"/>.
 /// </summary>
-internal sealed class BridgeDriver(Func<Netlink> host) : INetworkDriver
+internal sealed class BridgeDriver(Func<Netlink> host, LinkReaper reaper) : INetworkDriver
 {
     public const string BridgeNameOption = "com.docker.network.bridge.name";
     public const string MasqueradeOption = "com.docker.network.bridge.enable_ip_masquerade";
@@ -106,7 +106,15 @@ internal sealed class BridgeDriver(Func<Netlink> host) : INetworkDriver
 
     public void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox)
     {
-        if (endpoint.HostInterface is { } h)
+        if (endpoint.HostInterface is not { } h)
+        {
+            return;
+        }
+        if (sandbox is null)
+        {
+            reaper.Delete(h);
+        }
+        else
         {
             host().TryDeleteLink(h);
         }

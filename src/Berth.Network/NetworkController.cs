@@ -21,6 +21,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     private readonly Dictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, INetworkDriver> _drivers;
     private readonly Firewall _firewall;
+    private readonly LinkReaper _reaper = new();
     private Netlink? _host;
 
     /// <summary>A container's network namespace and what Berth put in it.</summary>
@@ -40,7 +41,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         _firewall = firewall;
         _drivers = new(StringComparer.Ordinal)
         {
-            ["bridge"] = new BridgeDriver(Host),
+            ["bridge"] = new BridgeDriver(Host, _reaper),
             ["macvlan"] = new MacvlanDriver(Host, ipvlan: false),
             ["ipvlan"] = new MacvlanDriver(Host, ipvlan: true),
         };
@@ -765,6 +766,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             }
             _host?.Dispose();
             _firewall.Dispose();
+            _reaper.Dispose();
         }
     }
 

@@ -85,12 +85,13 @@ public sealed class NetworkTests(BerthEngine engine)
             Assert.StartsWith("02:42:", mac, StringComparison.Ordinal);
             Assert.Equal(engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"), gw);
             Assert.Contains("\"Name\":\"net-inspect\"", engine.Docker("network", "inspect", "-f", "{{json .Containers}}", "bridge").Ok(), StringComparison.Ordinal);
-            Assert.Single(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+            Poll.Until("one veth on the bridge", () => HostNetwork.PortsOf(engine.Daemon.DefaultBridge), ports => ports.Count == 1);
 
             engine.Docker("stop", "-t", "0", "net-inspect").Ok();
 
             Assert.Equal("", engine.Inspect("net-inspect", "{{.NetworkSettings.Networks.bridge.IPAddress}}"));
-            Assert.Empty(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+            // The veth goes with the container's namespace, or by the daemon in the background: shortly.
+            Poll.Until("the veth to go", () => HostNetwork.PortsOf(engine.Daemon.DefaultBridge), ports => ports.Count == 0);
         }
         finally
         {
@@ -187,7 +188,7 @@ public sealed class NetworkTests(BerthEngine engine)
             run.ExpectExit(125);
             Assert.Contains("port is already allocated", run.Stderr, StringComparison.Ordinal);
             Assert.Equal("created", engine.Inspect("port-taker", "{{.State.Status}}"));
-            Assert.Single(HostNetwork.PortsOf(engine.Daemon.DefaultBridge));
+            Poll.Until("the refused container's veth to go", () => HostNetwork.PortsOf(engine.Daemon.DefaultBridge), ports => ports.Count == 1);
         }
         finally
         {
