@@ -421,4 +421,82 @@ public sealed class NetworkTests(BerthEngine engine)
         }
         Assert.DoesNotContain("18090", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public async Task PublishAllRangesAndUdpAreBoundAsAsked(string client)
+    {
+        var name = "publish-all-" + client;
+        var image = "exposes-" + client + ":1";
+        engine.CliWithStdin("docker", engine.BusyboxTar, "import", "-c", "EXPOSE 80/tcp 53/udp", "-", image).Ok();
+        engine.Cli(client, "run", "-d", "--name", name, "-P", "-p", "127.0.0.1:18100-18110:8080", "-p", "127.0.0.1:18120:5353/udp", image,
+            "sh", "-c", "httpd -p 8080 -h /etc; sleep 60").Ok();
+        try
+        {
+            var ports = engine.Cli(client, "port", name).Lines;
+
+            Assert.Contains(ports, p => p.StartsWith("80/tcp -> 0.0.0.0:", StringComparison.Ordinal));
+            Assert.Contains(ports, p => p.StartsWith("53/udp -> 0.0.0.0:", StringComparison.Ordinal));
+            Assert.Contains("8080/tcp -> 127.0.0.1:18100", ports);
+            Assert.Contains("5353/udp -> 127.0.0.1:18120", ports);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var page = await Poll.UntilAsync("httpd behind 127.0.0.1:18100", async () =>
+            {
+                try
+                {
+                    return await http.GetStringAsync("http://127.0.0.1:18100/hostname");
+                }
+                catch (HttpRequestException)
+                {
+                    return "";
+                }
+            }, p => p.Length > 0);
+            Assert.Equal(engine.Inspect(name, "{{.Config.Hostname}}") + "\n", page);
+            // This busybox has no UDP server to answer through the port; the rule is what carries it.
+            Assert.Matches(@"ip daddr 127\.0\.0\.1 udp dport 18120 dnat to \d+\.\d+\.\d+\.\d+:5353", HostNetwork.Table(engine.Daemon));
+        }
+        finally
+        {
+            Remove(name);
+            engine.Docker("rmi", image);
+        }
+    }
+
+    [Fact]
+    public void RunEmitsNetworkConnectAndDisconnectEvents()
+    {
+        var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = engine.Docker("run", "-d", "busybox", "true").Ok();
+        engine.Docker("wait", id).Ok();
+        Poll.Until("the container's network disconnect", () => engine.Docker("events", "--since", since, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.container}} {{.Actor.Attributes.name}}").Lines,
+            lines => lines.Contains($"disconnect {id} bridge"));
+        Remove(id);
+    }
+
+    [Fact]
+    public void AContainerThatDiesWhileTheDaemonIsDownLeavesNoRuleNoAddressAndNoVeth()
+    {
+        using var net = new TestNetwork(engine, "e2e-crash", "--subnet", "10.213.85.0/24");
+        engine.Docker("run", "-d", "--name", "net-dies", "--network", net.Name, "--ip", "10.213.85.5", "-p", "127.0.0.1:18130:80", "busybox", "httpd", "-f", "-p", "80").Ok();
+        var pid = engine.Inspect("net-dies", "{{.State.Pid}}");
+        try
+        {
+            Assert.Equal(137, engine.Daemon.Stop("KILL"));
+            ProcessRunner.Run("kill", ["-s", "KILL", pid]).Ok();
+            Poll.Until($"pid {pid} to exit", () => Directory.Exists("/proc/" + pid), exists => !exists);
+            engine.Daemon.Start();
+
+            Assert.DoesNotContain("18130", HostNetwork.Table(engine.Daemon), StringComparison.Ordinal);
+            Poll.Until("the dead container's veth to go", () => HostNetwork.PortsOf(net.Bridge), ports => ports.Count == 0);
+            Assert.Equal("", engine.Inspect("net-dies", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"));
+            // Its fixed address is free again: another container takes it.
+            Assert.Equal("10.213.85.5", engine.Docker("run", "--rm", "--network", net.Name, "--ip", "10.213.85.5", "busybox", "sh", "-c", "ip -4 -o addr show eth0 | sed 's/.*inet \\([0-9.]*\\).*/\\1/'").Ok());
+        }
+        finally
+        {
+            Remove("net-dies");
+        }
+    }
 }

@@ -26,4 +26,23 @@ internal static class Poll
             Thread.Sleep(50);
         }
     }
+
+    public static async Task<T> UntilAsync<T>(string what, Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+            if (clock.Elapsed > limit)
+            {
+                Assert.Fail($"timed out after {limit.TotalSeconds:F0} s waiting for {what}; last seen:\n{value}");
+            }
+            await Task.Delay(50);
+        }
+    }
 }
