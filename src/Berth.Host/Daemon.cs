@@ -149,6 +149,12 @@ internal static class Daemon
     /// a second daemon) gets its own bridge and firewall table, so two daemons never share either.</summary>
     internal static NetworkOptions NetworkOptionsFor(DaemonOptions o, string dataRoot, string execRoot)
     {
+        System.Net.IPEndPoint? advertise = null;
+        if (o.ClusterAdvertise is { } text)
+        {
+            advertise = System.Net.IPEndPoint.TryParse(text, out var e) ? e
+                : throw new ArgumentException($"invalid --cluster-advertise {text}: give this host's IP address, optionally with :PORT");
+        }
         var suffix = execRoot == "/run/berth" ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(execRoot)))[..6];
         return new NetworkOptions
         {
@@ -156,6 +162,8 @@ internal static class Daemon
             DefaultBridge = o.Bridge ?? (suffix is null ? "berth0" : "berth-" + suffix),
             DefaultBridgeIp = o.BridgeIp,
             FirewallTable = suffix is null ? "berth" : "berth-" + suffix,
+            Advertise = advertise?.Address,
+            PeerPort = advertise is { Port: > 0 } a ? a.Port : NetworkOptions.DefaultPeerPort,
         };
     }
 

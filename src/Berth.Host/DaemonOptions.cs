@@ -14,6 +14,7 @@ internal sealed class DaemonOptions
     public string? StorageDriver { get; set; }
     public string? Bridge { get; set; }
     public string? BridgeIp { get; set; }
+    public string? ClusterAdvertise { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -26,6 +27,9 @@ internal sealed class DaemonOptions
               --add-runtime name=path   Register an OCI runtime (e.g. runc=/usr/sbin/runc)
           -b, --bridge string           The Linux bridge of the default "bridge" network (default "berth0"; with
                                         another --exec-root, "berth-" and a hash of it)
+              --cluster-advertise ip[:port]
+                                        This host's address toward the other Berth hosts of its overlay networks
+                                        (VXLAN on UDP 4789; the peers ask for containers on TCP port, default 7946)
               --bip string              The default bridge's address and subnet (e.g. 172.17.0.1/16; default: the
                                         first free default pool)
               --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
@@ -75,6 +79,7 @@ internal sealed class DaemonOptions
                 case "-s" or "--storage-driver": o.StorageDriver = Value(); break;
                 case "-b" or "--bridge": o.Bridge = Value(); break;
                 case "--bip": o.BridgeIp = Value(); break;
+                case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");

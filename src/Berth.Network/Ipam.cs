@@ -111,7 +111,8 @@ public sealed class AddressPool
 
     /// <summary>Hands out <paramref name="wanted"/> or, without one, the next free address of the range after the
     /// last one given (so a released address is not reused at once, as Docker's allocator does).</summary>
-    public IPAddress Allocate(IPAddress? wanted = null)
+    /// <param name="elsewhere">Addresses other hosts use on the same segment (overlay): never handed out.</param>
+    public IPAddress Allocate(IPAddress? wanted = null, IReadOnlySet<uint>? elsewhere = null)
     {
         lock (_used)
         {
@@ -122,7 +123,7 @@ public sealed class AddressPool
                 {
                     throw BerthException.Invalid($"invalid address {wanted}: it does not belong to the network's subnet {Subnet}");
                 }
-                if (!_used.Add(w))
+                if (elsewhere?.Contains(w) == true || !_used.Add(w))
                 {
                     throw BerthException.Conflict($"Address already in use");
                 }
@@ -135,7 +136,7 @@ public sealed class AddressPool
             for (ulong i = 0; i < span; i++)
             {
                 var candidate = (uint)(first + ((start - first + i) % span));
-                if (_used.Add(candidate))
+                if (elsewhere?.Contains(candidate) != true && _used.Add(candidate))
                 {
                     _next = candidate == last ? first : candidate + 1;
                     return Subnet.ToAddress(candidate);

@@ -22,6 +22,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     private readonly Dictionary<string, INetworkDriver> _drivers;
     private readonly Firewall _firewall;
     private readonly LinkReaper _reaper = new();
+    private OverlayPeers? _peers;
     private Netlink? _host;
 
     /// <summary>A container's network namespace and what Berth put in it.</summary>
@@ -32,6 +33,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         public List<PortRequest> Ports { get; set; } = [];
         public SafeFd? Netns { get; set; }
         public DnsServer? Dns { get; set; }
+        public List<PortProxy> Proxies { get; } = [];
         public SandboxDns DnsConfig { get; set; } = SandboxDns.None;
     }
 
@@ -44,6 +46,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             ["bridge"] = new BridgeDriver(Host, _reaper),
             ["macvlan"] = new MacvlanDriver(Host, ipvlan: false),
             ["ipvlan"] = new MacvlanDriver(Host, ipvlan: true),
+            ["overlay"] = new OverlayDriver(Host, _reaper, options.Advertise),
         };
     }
 
@@ -56,6 +59,10 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         try
         {
             controller.Load();
+            if (options.Advertise is { } advertise)
+            {
+                controller._peers = OverlayPeers.Start(new IPEndPoint(advertise, options.PeerPort), controller.LocalOverlayEndpoints);
+            }
             return controller;
         }
         catch
@@ -173,10 +180,6 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         {
             throw new BerthException(ErrorKind.Forbidden, $"only one instance of \"{driverName}\" network is allowed");
         }
-        if (driverName == "overlay")
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "overlay networks (VXLAN between Berth hosts) are not supported by this berthd yet");
-        }
         if (!_drivers.TryGetValue(driverName, out var driver))
         {
             throw BerthException.NotFound($"plugin \"{driverName}\" not found");
@@ -229,7 +232,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 Save(record);
                 _networks[record.Id] = record;
                 _pools[record.Id] = pool;
-                ApplyFirewall(bridgesChanged: driver is BridgeDriver);
+                ApplyFirewall(bridgesChanged: driver is BridgeDriver or OverlayDriver);
             }
             catch
             {
@@ -261,7 +264,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             _networks.Remove(n.Id);
             _pools.Remove(n.Id);
             File.Delete(RecordPath(n.Id));
-            ApplyFirewall(bridgesChanged: n.Driver == "bridge");
+            ApplyFirewall(bridgesChanged: n.Driver is "bridge" or "overlay");
         }
     }
 
@@ -290,6 +293,11 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     public Endpoint Allocate(string containerId, string containerName, string network, EndpointRequest request)
     {
         var n = Get(network);
+        // Other hosts hand out addresses on the same overlay segment: ask them first (outside the lock: it is I/O).
+        var elsewhere = n.Driver == "overlay" && _peers is not null
+            ? _peers.Query(OverlayDriver.Peers(n), n.Name, _options.PeerPort, _options.PeerTimeout)
+                .Select(r => IPAddress.TryParse(r.IPv4, out var a) ? Subnet.ToUInt(a) : 0).ToHashSet()
+            : null;
         lock (_lock)
         {
             if (!_drivers.ContainsKey(n.Driver))
@@ -312,7 +320,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 throw BerthException.Invalid("network-scoped alias is supported only for containers in user defined networks");
             }
             var pool = _pools[n.Id];
-            var address = pool.Allocate(request.Address);
+            var address = pool.Allocate(request.Address, elsewhere);
             var endpoint = new Endpoint
             {
                 Id = Ids.New(),
@@ -322,7 +330,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 Aliases = [.. request.Aliases ?? []],
                 Address = address,
                 PrefixLength = pool.Subnet.PrefixLength,
-                Gateway = n.Internal ? null : pool.Gateway,
+                Gateway = n.Internal || n.Driver == "overlay" ? null : pool.Gateway,
                 MacAddress = string.IsNullOrEmpty(request.MacAddress) ? MacAddresses.FromIPv4(address) : request.MacAddress,
                 Interface = "eth" + sandbox.Endpoints.Count,
             };
@@ -356,7 +364,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                     var publisher = sandbox.Endpoints.FirstOrDefault(e => e.DefaultRoute && _drivers[_networks[e.NetworkId].Driver].PublishesPorts);
                     if (publisher is not null)
                     {
-                        BindPorts(publisher, ports);
+                        BindPorts(sandbox, publisher, ports);
                         ApplyFirewall(bridgesChanged: false);
                     }
                 }
@@ -474,6 +482,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             {
                 sandbox.Netns = NetNs.Open($"/proc/{pid}/ns/net");
                 StartDns(sandbox);
+                RestartProxies(sandbox);
             }
             catch (IOException)
             {
@@ -490,12 +499,15 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         }
     }
 
-    private void BindPorts(Endpoint endpoint, IReadOnlyList<PortRequest> requests)
+    private void BindPorts(Sandbox sandbox, Endpoint endpoint, IReadOnlyList<PortRequest> requests)
     {
         var taken = _sandboxes.Values.SelectMany(s => s.Endpoints).SelectMany(e => e.Ports).ToList();
         foreach (var r in requests)
         {
             var hostIp = r.HostIp ?? IPAddress.Any;
+            // compat(docker): a port published on every address is also served on the host's IPv6 ones, which the
+            // kernel cannot NAT to an IPv4 container: the userland proxy takes those.
+            var proxied = hostIp.Equals(IPAddress.Any) && PortProxy.HostHasIPv6;
             int chosen = 0;
             var (first, last) = r.HostPortFirst == 0 ? _options.EphemeralPorts : (r.HostPortFirst, r.HostPortLast);
             for (var port = first; port <= last && chosen == 0; port++)
@@ -506,6 +518,17 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 {
                     continue;
                 }
+                if (proxied)
+                {
+                    try
+                    {
+                        sandbox.Proxies.Add(PortProxy.Start(r.Protocol, new IPEndPoint(IPAddress.IPv6Any, port), new IPEndPoint(endpoint.Address!, r.ContainerPort)));
+                    }
+                    catch (SocketException)
+                    {
+                        continue;
+                    }
+                }
                 chosen = port;
             }
             if (chosen == 0)
@@ -514,6 +537,29 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 throw BerthException.Precondition($"driver failed programming external connectivity on endpoint {endpoint.ContainerName} ({endpoint.Id}): Bind for {hostIp}:{(first == last ? first : r.HostPortFirst)} failed: {what}");
             }
             endpoint.Ports.Add(new PortMapping(r.Protocol, r.ContainerPort, hostIp, chosen));
+            if (proxied)
+            {
+                endpoint.Ports.Add(new PortMapping(r.Protocol, r.ContainerPort, IPAddress.IPv6Any, chosen));
+            }
+        }
+    }
+
+    /// <summary>After a daemon restart: the proxies of a running container's IPv6 ports, bound again.</summary>
+    private static void RestartProxies(Sandbox sandbox)
+    {
+        foreach (var e in sandbox.Endpoints)
+        {
+            foreach (var p in e.Ports.Where(p => p.HostIp.AddressFamily == AddressFamily.InterNetworkV6))
+            {
+                try
+                {
+                    sandbox.Proxies.Add(PortProxy.Start(p.Protocol, new IPEndPoint(p.HostIp, p.HostPort), new IPEndPoint(e.Address!, p.ContainerPort)));
+                }
+                catch (SocketException ex)
+                {
+                    Log.Warn("could not bind a published port again", ("container", sandbox.ContainerId), ("port", p.HostPort), ("error", ex.Message));
+                }
+            }
         }
     }
 
@@ -551,6 +597,11 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             sandbox.Dns = null;
         }
         sandbox.Netns?.Dispose();
+        foreach (var proxy in sandbox.Proxies)
+        {
+            proxy.Dispose();
+        }
+        sandbox.Proxies.Clear();
     }
 
     /// <summary>
@@ -595,6 +646,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
 
     public DnsNameResult LookupName(string sandboxId, string name, AddressFamily family)
     {
+        List<NetworkRecord> overlays;
         lock (_lock)
         {
             if (!_sandboxes.TryGetValue(sandboxId, out var asker))
@@ -626,7 +678,42 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                     }
                 }
             }
-            return found is null ? DnsNameResult.NotFound : DnsNameResult.Found(found);
+            if (found is not null || _peers is null)
+            {
+                return found is null ? DnsNameResult.NotFound : DnsNameResult.Found(found);
+            }
+            overlays = [.. asker.Endpoints.Select(e => _networks.GetValueOrDefault(e.NetworkId)).OfType<NetworkRecord>().Where(n => n.Driver == "overlay")];
+        }
+        // Not a local name: the other hosts of the asker's overlay networks may have it (asked outside the lock).
+        List<IPAddress>? remote = null;
+        foreach (var n in overlays)
+        {
+            var suffix = "." + n.Name.ToLowerInvariant();
+            var bare = name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : name;
+            foreach (var r in _peers.Query(OverlayDriver.Peers(n), n.Name, _options.PeerPort, _options.PeerTimeout))
+            {
+                var names = r.Aliases.Append(r.Name).Append(r.ContainerId.Length >= 12 ? r.ContainerId[..12] : r.ContainerId);
+                if (names.Any(d => string.Equals(d, bare, StringComparison.OrdinalIgnoreCase)) && IPAddress.TryParse(r.IPv4, out var a))
+                {
+                    remote ??= [];
+                    if (family == AddressFamily.InterNetwork)
+                    {
+                        remote.Add(a);
+                    }
+                }
+            }
+        }
+        return remote is null ? DnsNameResult.NotFound : DnsNameResult.Found(remote);
+    }
+
+    /// <summary>This host's containers on the overlay network named <paramref name="network"/>, for its peers.</summary>
+    private IReadOnlyList<RemoteEndpoint> LocalOverlayEndpoints(string network)
+    {
+        lock (_lock)
+        {
+            return [.. _sandboxes.Values.SelectMany(s => s.Endpoints)
+                .Where(e => e.Address is not null && _networks.TryGetValue(e.NetworkId, out var n) && n.Driver == "overlay" && n.Name == network)
+                .Select(e => new RemoteEndpoint(e.ContainerId, e.ContainerName, [.. e.Aliases], e.Address!.ToString()))];
         }
     }
 
@@ -665,12 +752,13 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         foreach (var e in _sandboxes.Values.SelectMany(s => s.Endpoints).Where(e => e.Ports.Count > 0))
         {
             var bridge = BridgeDriver.BridgeOf(_networks[e.NetworkId]);
-            ports.AddRange(e.Ports.Select(p => new PortRules(bridge, p, e.Address!)));
+            ports.AddRange(e.Ports.Where(p => p.HostIp.AddressFamily == AddressFamily.InterNetwork).Select(p => new PortRules(bridge, p, e.Address!)));
         }
         _firewall.Apply(bridges, ports);
         if (bridgesChanged)
         {
-            _firewall.AcceptInForeignForward([.. bridges.Select(b => b.Bridge)]);
+            var overlays = _networks.Values.Where(n => n.Driver == "overlay").Select(OverlayDriver.BridgeOf);
+            _firewall.AcceptInForeignForward([.. bridges.Select(b => b.Bridge), .. overlays]);
         }
     }
 
@@ -767,6 +855,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             _host?.Dispose();
             _firewall.Dispose();
             _reaper.Dispose();
+            _peers?.Dispose();
         }
     }
 

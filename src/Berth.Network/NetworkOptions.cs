@@ -16,6 +16,18 @@ public sealed record NetworkOptions
     /// <summary>Berth's nftables table; separate daemons on one host (tests) keep separate tables.</summary>
     public string FirewallTable { get; init; } = "berth";
 
+    /// <summary><c>--cluster-advertise</c>: this host's address toward the other Berth hosts of its overlay
+    /// networks (VXLAN's source, and where the peers ask for this host's containers). Null: no overlay.</summary>
+    public System.Net.IPAddress? Advertise { get; init; }
+
+    /// <summary>The TCP port overlay peers answer on.</summary>
+    public int PeerPort { get; init; } = DefaultPeerPort;
+
+    public const int DefaultPeerPort = 7946;
+
+    /// <summary>How long a peer may take to answer.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromMilliseconds(800);
+
     /// <summary>The first and last port a published port with no host port may get (the kernel's ephemeral range,
     /// as Docker reads it).</summary>
     public (int First, int Last) EphemeralPorts { get; init; } = ReadEphemeralRange();

@@ -72,7 +72,8 @@ public sealed class EventsTests(BerthEngine engine)
         { "docker", "container=evt-f-b", ["create evt-f-b", "start evt-f-b", "die evt-f-b", "destroy evt-f-b"] },
         // compat(docker): the event's image is matched with and without its tag (evt-f-b ran busybox:latest).
         { "docker", "image=busybox", ["die evt-f-a", "die evt-f-b"] },
-        { "berth", "type=network", [] },
+        // Each container connects to the default bridge at start and disconnects at exit, as with dockerd.
+        { "berth", "type=network", ["connect bridge", "disconnect bridge", "connect bridge", "disconnect bridge"] },
     };
 
     [Theory]

@@ -157,6 +157,7 @@ public sealed class NetworkTests(BerthEngine engine)
         try
         {
             var ports = engine.Inspect(name, "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}}:{{.HostPort}} {{end}}{{end}}").Split(' ');
+            Assert.Equal(3, ports.Length);
             var loopback = ports.Single(p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal));
             var any = ports.Single(p => p.StartsWith("0.0.0.0:", StringComparison.Ordinal)).Split(':')[1];
             var hostname = engine.Inspect(name, "{{.Config.Hostname}}");
@@ -164,6 +165,9 @@ public sealed class NetworkTests(BerthEngine engine)
 
             Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://{loopback}/hostname"));
             Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://127.0.0.1:{any}/hostname"));
+            // The host's IPv6 loopback goes through the userland proxy, as with dockerd.
+            Assert.Equal(hostname + "\n", await http.GetStringAsync($"http://[::1]:{any}/hostname"));
+            Assert.Contains($"80/tcp -> [::]:{any}", engine.Cli(client, "port", name).Ok(), StringComparison.Ordinal);
             var gateway = engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
             Assert.Equal(hostname, engine.Docker("run", "--rm", "busybox", "sh", "-c", $"timeout 5 wget -qO- http://{gateway}:{any}/hostname").Ok());
             Assert.Equal(hostname, engine.Docker("exec", name, "sh", "-c", $"timeout 5 wget -qO- http://{gateway}:{any}/hostname").Ok());

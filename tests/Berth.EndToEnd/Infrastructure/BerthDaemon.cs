@@ -15,6 +15,18 @@ public sealed class BerthDaemon
 
     public BerthDaemon(string directory) => Directory = directory;
 
+    /// <summary>A daemon in a network namespace of the test's (<c>ip netns exec</c>), with extra berthd flags.</summary>
+    public BerthDaemon(string directory, string netns, params string[] flags)
+    {
+        Directory = directory;
+        Netns = netns;
+        Flags = flags;
+    }
+
+    public string? Netns { get; }
+
+    public IReadOnlyList<string> Flags { get; } = [];
+
     public string Directory { get; }
 
     public string Socket => Path.Join(Directory, "berthd.sock");
@@ -48,10 +60,15 @@ public sealed class BerthDaemon
         RepoLayout.Binary("berth-runtime");
         RepoLayout.Binary("libe_sqlite3.so");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var arg in new[] { "-c", "exec \"$0\" \"$@\" >>\"$BERTHD_LOG\" 2>&1", berthd,
-            "-H", Host, "--data-root", DataRoot, "--exec-root", ExecRoot, "--pidfile", PidFile })
+        var exec = Netns is null ? "exec \"$0\" \"$@\"" : "exec ip netns exec \"$BERTHD_NETNS\" \"$0\" \"$@\"";
+        foreach (var arg in new[] { "-c", exec + " >>\"$BERTHD_LOG\" 2>&1", berthd,
+            "-H", Host, "--data-root", DataRoot, "--exec-root", ExecRoot, "--pidfile", PidFile }.Concat(Flags))
         {
             start.ArgumentList.Add(arg);
+        }
+        if (Netns is not null)
+        {
+            start.Environment["BERTHD_NETNS"] = Netns;
         }
         start.Environment["BERTHD_LOG"] = LogFile;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {berthd}");
