@@ -16,6 +16,15 @@ public sealed record NetworkOptions
     /// <summary>Berth's nftables table; separate daemons on one host (tests) keep separate tables.</summary>
     public string FirewallTable { get; init; } = "berth";
 
+    /// <summary>Where network driver plugins are discovered, in Docker's order: a plugin NAME is the unix socket
+    /// NAME.sock or NAME/NAME.sock in the first directory that has one, else the spec file NAME.spec or NAME.json
+    /// (also under NAME/) in the first directory that has one.</summary>
+    public IReadOnlyList<string> PluginDirs { get; init; } = ["/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"];
+
+    /// <summary>How long one call to a plugin may take, connecting included (Docker retries a plugin that is not
+    /// listening yet for 30 s).</summary>
+    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The first and last port a published port with no host port may get (the kernel's ephemeral range,
     /// as Docker reads it).</summary>
     public (int First, int Last) EphemeralPorts { get; init; } = ReadEphemeralRange();
