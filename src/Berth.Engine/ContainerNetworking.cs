@@ -266,7 +266,11 @@ public sealed partial class ContainerService
             if (c.NetworkSettings.Networks.Values.FirstOrDefault(s => s.EndpointID == e.Id) is { } s)
             {
                 s.HostInterface = e.HostInterface;
+                // A network plugin's MAC, gateway and interface name are known only once the endpoint has joined.
                 s.MacAddress = e.MacAddress;
+                s.Gateway = e.Gateway?.ToString() ?? "";
+                s.Interface = e.Interface;
+                s.DefaultRoute = e.DefaultRoute;
             }
             foreach (var p in e.Ports)
             {
@@ -278,7 +282,7 @@ public sealed partial class ContainerService
                 list.Add(new PortBinding { HostIp = p.HostIp.ToString(), HostPort = p.HostPort.ToString(CultureInfo.InvariantCulture) });
             }
         }
-        c.NetworkSettings.SandboxKey = $"/proc/{pid}/ns/net";
+        c.NetworkSettings.SandboxKey = NetworkController.SandboxKeyOf(pid);
         foreach (var s in c.NetworkSettings.Networks.Values)
         {
             PublishNetwork(s.NetworkID, "connect", c.Id);

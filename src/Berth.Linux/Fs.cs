@@ -121,6 +121,14 @@ public static unsafe class Fs
     public static bool TryLstat(string path, out LibC.Stat st) =>
         LibC.fstatat(LibC.AT_FDCWD, path, out st, LibC.AT_SYMLINK_NOFOLLOW) == 0;
 
+    /// <summary>stat(2), symlinks followed; false when the path or its target does not exist.</summary>
+    public static bool TryStat(string path, out LibC.Stat st) =>
+        LibC.fstatat(LibC.AT_FDCWD, path, out st, 0) == 0;
+
+    /// <summary>Whether <paramref name="path"/> is, or links to, a unix socket.</summary>
+    public static bool IsSocket(string path) =>
+        TryStat(path, out var st) && (st.st_mode & LibC.S_IFMT) == LibC.S_IFSOCK;
+
     public static LibC.Stat Fstat(SafeFd fd)
     {
         Sys.Check(LibC.fstat(fd.Fd, out var st), "fstat");

@@ -81,7 +81,16 @@ internal sealed class BridgeDriver(Func<Netlink> host, LinkReaper reaper) : INet
 
     public void DeleteNetwork(NetworkRecord network) => host().TryDeleteLink(BridgeOf(network));
 
-    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox)
+    /// <summary>The address and MAC are the controller's; nothing is made before the sandbox exists.</summary>
+    public void CreateEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void DeleteEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey)
     {
         var nl = host();
         var bridge = BridgeOf(network);

@@ -30,6 +30,13 @@ public sealed class Endpoint
     /// <summary>The host end of a veth (bridge driver), which removing the endpoint deletes.</summary>
     public string? HostInterface { get; set; }
 
+    /// <summary>A remote driver's endpoint: whether the plugin was told of the join (and must hear of the leave).</summary>
+    internal bool Joined { get; set; }
+
+    /// <summary>A remote driver's endpoint: the name of the plugin's link on the host, which it gets back when the
+    /// endpoint leaves a sandbox that lives on.</summary>
+    internal string? PluginLink { get; set; }
+
     /// <summary>Whether its network gives the container its default route.</summary>
     public bool DefaultRoute { get; set; }
 

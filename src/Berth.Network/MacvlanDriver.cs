@@ -63,7 +63,16 @@ internal sealed class MacvlanDriver(Func<Netlink> host, bool ipvlan) : INetworkD
     {
     }
 
-    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox)
+    /// <summary>The address and MAC are the controller's; nothing is made before the sandbox exists.</summary>
+    public void CreateEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void DeleteEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey)
     {
         var parent = network.DriverState["parent"];
         var nl = host();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Berth.Common;
 using Berth.Linux;
 using Berth.Network.Dns;
+using Berth.Network.Remote;
 
 namespace Berth.Network;
 
@@ -20,6 +21,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     private readonly Dictionary<string, AddressPool> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, INetworkDriver> _drivers;
+    private readonly Dictionary<string, RemoteDriver> _plugins = new(StringComparer.Ordinal);
     private readonly Firewall _firewall;
     private readonly LinkReaper _reaper = new();
     private OverlayPeers? _peers;
@@ -32,6 +34,9 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         public List<Endpoint> Endpoints { get; } = [];
         public List<PortRequest> Ports { get; set; } = [];
         public SafeFd? Netns { get; set; }
+
+        /// <summary>The namespace's path, which remote drivers get as the sandbox key.</summary>
+        public string Key { get; set; } = "";
         public DnsServer? Dns { get; set; }
         public List<PortProxy> Proxies { get; } = [];
         public SandboxDns DnsConfig { get; set; } = SandboxDns.None;
@@ -119,13 +124,33 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                     Add(new NetworkRecord { Name = name, Driver = driver });
                 }
             }
+            var unavailable = new HashSet<string>(StringComparer.Ordinal);
             foreach (var n in _networks.Values.OrderBy(n => n.Created))
             {
+                if (n.Driver is "host" or "null")
+                {
+                    continue;
+                }
+                var pool = PoolFor(n);
+                _pools[n.Id] = pool;
                 if (_drivers.TryGetValue(n.Driver, out var driver))
                 {
-                    var pool = PoolFor(n);
-                    _pools[n.Id] = pool;
                     driver.RestoreNetwork(n, pool);
+                    continue;
+                }
+                if (unavailable.Contains(n.Driver))
+                {
+                    continue;
+                }
+                try
+                {
+                    DriverOf(n.Driver).RestoreNetwork(n, pool);
+                }
+                catch (BerthException e)
+                {
+                    // The network stays; its containers fail to start until the plugin is back (it is looked up again then).
+                    unavailable.Add(n.Driver);
+                    Log.Warn("network driver plugin unavailable", ("network", n.Name), ("driver", n.Driver), ("error", e.Message));
                 }
             }
             ApplyFirewall(bridgesChanged: true);
@@ -180,9 +205,10 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         {
             throw new BerthException(ErrorKind.Forbidden, $"only one instance of \"{driverName}\" network is allowed");
         }
-        if (!_drivers.TryGetValue(driverName, out var driver))
+        INetworkDriver driver;
+        lock (_lock)
         {
-            throw BerthException.NotFound($"plugin \"{driverName}\" not found");
+            driver = DriverOf(driverName);
         }
         if (request.IpamDriver is not ("" or "default"))
         {
@@ -208,6 +234,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 Id = Ids.New(),
                 Created = DateTimeOffset.UtcNow,
                 Driver = driverName,
+                Scope = driver is RemoteDriver remote ? remote.Scope : "local",
                 Internal = request.Internal,
                 Attachable = request.Attachable,
                 Options = new(request.Options),
@@ -260,7 +287,17 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             {
                 throw new BerthException(ErrorKind.Forbidden, $"error while removing network: network {n.Name} id {n.Id} has active endpoints");
             }
-            _drivers[n.Driver].DeleteNetwork(n);
+            INetworkDriver driver;
+            try
+            {
+                driver = DriverOf(n.Driver);
+            }
+            catch (BerthException e)
+            {
+                // compat(docker): a network whose plugin is gone cannot be removed, in libnetwork's words.
+                throw new BerthException(ErrorKind.Unknown, $"failed deleting Network: {e.Message}", e);
+            }
+            driver.DeleteNetwork(n);
             _networks.Remove(n.Id);
             _pools.Remove(n.Id);
             File.Delete(RecordPath(n.Id));
@@ -300,10 +337,11 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             : null;
         lock (_lock)
         {
-            if (!_drivers.ContainsKey(n.Driver))
+            if (n.Driver is "host" or "null")
             {
                 throw BerthException.Invalid($"container cannot be attached to network {n.Name} (driver {n.Driver})");
             }
+            var driver = DriverOf(n.Driver);
             var sandbox = SandboxOf(containerId);
             if (sandbox.Endpoints.Any(e => e.NetworkId == n.Id))
             {
@@ -331,10 +369,21 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 Address = address,
                 PrefixLength = pool.Subnet.PrefixLength,
                 Gateway = n.Internal || n.Driver == "overlay" ? null : pool.Gateway,
-                MacAddress = string.IsNullOrEmpty(request.MacAddress) ? MacAddresses.FromIPv4(address) : request.MacAddress,
+                // compat(docker): a plugin's endpoint has no MAC unless the user gave one; the plugin may choose it.
+                MacAddress = !string.IsNullOrEmpty(request.MacAddress) ? request.MacAddress : driver is RemoteDriver ? "" : MacAddresses.FromIPv4(address),
                 Interface = "eth" + sandbox.Endpoints.Count,
             };
+            // A remote network's gateway is the plugin's, known at the join; until then the pool's stands for it.
             endpoint.DefaultRoute = endpoint.Gateway is not null && !sandbox.Endpoints.Any(e => e.DefaultRoute);
+            try
+            {
+                driver.CreateEndpoint(n, endpoint);
+            }
+            catch
+            {
+                pool.Release(address);
+                throw;
+            }
             sandbox.Endpoints.Add(endpoint);
             return endpoint;
         }
@@ -345,7 +394,15 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     /// endpoint, its published ports (host ports chosen where the request left them open) and its DNS server.
     /// On failure nothing is left: the interfaces go, the ports and addresses are released.
     /// </summary>
-    public void Attach(string containerId, int pid, IReadOnlyList<PortRequest> ports, SandboxDns? dns = null)
+    public void Attach(string containerId, int pid, IReadOnlyList<PortRequest> ports, SandboxDns? dns = null) =>
+        Attach(containerId, SandboxKeyOf(pid), ports, dns);
+
+    /// <summary>The sandbox key of a container whose init is <paramref name="pid"/>: its network namespace.</summary>
+    public static string SandboxKeyOf(int pid) => $"/proc/{pid}/ns/net";
+
+    /// <summary><see cref="Attach(string, int, IReadOnlyList{PortRequest}, SandboxDns?)"/> for a sandbox named by the
+    /// path of its namespace (tests hold one bind-mounted, with no process in it).</summary>
+    internal void Attach(string containerId, string sandboxKey, IReadOnlyList<PortRequest> ports, SandboxDns? dns = null)
     {
         lock (_lock)
         {
@@ -353,15 +410,16 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
             sandbox.DnsConfig = dns ?? SandboxDns.None;
             try
             {
-                sandbox.Netns = NetNs.Open($"/proc/{pid}/ns/net");
+                sandbox.Netns = NetNs.Open(sandboxKey);
+                sandbox.Key = sandboxKey;
                 foreach (var e in sandbox.Endpoints)
                 {
                     var n = _networks[e.NetworkId];
-                    _drivers[n.Driver].Join(n, e, sandbox.Netns);
+                    DriverOf(n.Driver).Join(n, e, sandbox.Netns, sandbox.Key);
                 }
                 if (ports.Count > 0)
                 {
-                    var publisher = sandbox.Endpoints.FirstOrDefault(e => e.DefaultRoute && _drivers[_networks[e.NetworkId].Driver].PublishesPorts);
+                    var publisher = sandbox.Endpoints.FirstOrDefault(e => e.DefaultRoute && DriverOf(_networks[e.NetworkId].Driver).PublishesPorts);
                     if (publisher is not null)
                     {
                         BindPorts(sandbox, publisher, ports);
@@ -381,21 +439,37 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
 
     /// <summary><c>docker network connect</c>: on a running container (<paramref name="pid"/> given) the
     /// interface is made at once; on a stopped one only the request is kept, by the caller.</summary>
-    public Endpoint Connect(string containerId, string containerName, string network, EndpointRequest request, int pid)
+    public Endpoint Connect(string containerId, string containerName, string network, EndpointRequest request, int pid) =>
+        Connect(containerId, containerName, network, request, SandboxKeyOf(pid));
+
+    internal Endpoint Connect(string containerId, string containerName, string network, EndpointRequest request, string sandboxKey)
     {
         var endpoint = Allocate(containerId, containerName, network, request);
         lock (_lock)
         {
             var sandbox = SandboxOf(containerId);
+            var n = _networks[endpoint.NetworkId];
+            var driver = DriverOf(n.Driver);
+            var joined = false;
             try
             {
-                sandbox.Netns ??= NetNs.Open($"/proc/{pid}/ns/net");
-                var n = _networks[endpoint.NetworkId];
-                _drivers[n.Driver].Join(n, endpoint, sandbox.Netns);
+                if (sandbox.Netns is null)
+                {
+                    sandbox.Netns = NetNs.Open(sandboxKey);
+                    sandbox.Key = sandboxKey;
+                }
+                driver.Join(n, endpoint, sandbox.Netns, sandbox.Key);
+                joined = true;
                 StartDns(sandbox);
             }
             catch
             {
+                // A failed join undid itself; what a successful one made must go.
+                if (joined)
+                {
+                    driver.Leave(n, endpoint, sandbox.Netns);
+                }
+                driver.DeleteEndpoint(n, endpoint);
                 _pools[endpoint.NetworkId].Release(endpoint.Address!);
                 sandbox.Endpoints.Remove(endpoint);
                 throw;
@@ -414,7 +488,9 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 return;
             }
             var n = _networks[networkId];
-            _drivers[n.Driver].Leave(n, e, sandbox.Netns);
+            var driver = DriverOf(n.Driver);
+            driver.Leave(n, e, sandbox.Netns);
+            driver.DeleteEndpoint(n, e);
             _pools[networkId].Release(e.Address!);
             sandbox.Endpoints.Remove(e);
             if (e.Ports.Count > 0)
@@ -449,7 +525,11 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         {
             if (_networks.TryGetValue(e.NetworkId, out var n))
             {
-                _drivers[n.Driver].Leave(n, e, null);
+                if (DriverOrNull(n) is { } driver)
+                {
+                    driver.Leave(n, e, null);
+                    driver.DeleteEndpoint(n, e);
+                }
                 _pools[n.Id].Release(e.Address!);
             }
             hadPorts |= e.Ports.Count > 0;
@@ -476,11 +556,14 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                     continue;
                 }
                 pool.Reserve(e.Address);
+                // It was joined before the daemon went away; a remote driver must hear of its leave.
+                e.Joined = true;
                 sandbox.Endpoints.Add(e);
             }
             try
             {
-                sandbox.Netns = NetNs.Open($"/proc/{pid}/ns/net");
+                sandbox.Key = SandboxKeyOf(pid);
+                sandbox.Netns = NetNs.Open(sandbox.Key);
                 StartDns(sandbox);
                 RestartProxies(sandbox);
             }
@@ -575,6 +658,38 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    /// <summary>A network's driver: a built-in one, else the plugin of that name, discovered and activated on first
+    /// use; throws NotFound in Docker's words when there is no such plugin.</summary>
+    private INetworkDriver DriverOf(string name)
+    {
+        if (_drivers.TryGetValue(name, out var builtIn))
+        {
+            return builtIn;
+        }
+        if (_plugins.TryGetValue(name, out var plugin))
+        {
+            return plugin;
+        }
+        var socket = PluginDiscovery.Find(name, _options.PluginDirs);
+        var driver = RemoteDriver.Activate(new PluginClient(name, socket, _options.PluginTimeout), Host);
+        _plugins[name] = driver;
+        return driver;
+    }
+
+    /// <summary>For releasing: a plugin that is gone cannot be told, and the addresses are released regardless.</summary>
+    private INetworkDriver? DriverOrNull(NetworkRecord n)
+    {
+        try
+        {
+            return DriverOf(n.Driver);
+        }
+        catch (BerthException e)
+        {
+            Log.Warn("network driver unavailable while releasing an endpoint", ("network", n.Name), ("driver", n.Driver), ("error", e.Message));
+            return null;
         }
     }
 

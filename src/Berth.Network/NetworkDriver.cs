@@ -21,12 +21,21 @@ internal interface INetworkDriver
 
     void DeleteNetwork(NetworkRecord network);
 
-    /// <summary>Makes <paramref name="endpoint"/>'s interface inside <paramref name="sandbox"/>, addressed and up.</summary>
-    void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox);
+    /// <summary>An endpoint got its address on the network (before its container starts): the driver may refuse it
+    /// or fill in what it owns (a remote driver's MAC address). Nothing is made in a sandbox yet.</summary>
+    void CreateEndpoint(NetworkRecord network, Endpoint endpoint);
+
+    /// <summary>Makes <paramref name="endpoint"/>'s interface inside <paramref name="sandbox"/>, addressed and up.
+    /// <paramref name="sandboxKey"/> names the sandbox for other programs (a path of the namespace).</summary>
+    void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey);
 
     /// <summary>Removes the endpoint's interface while the sandbox lives on (<c>network disconnect</c>); a no-op when
     /// the sandbox is gone (null), since the kernel removed its interfaces with it.</summary>
     void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox);
+
+    /// <summary>The endpoint is gone for good (after <see cref="Leave"/>, or without a join when its container failed
+    /// to start). A driver's refusal is logged, not thrown: the endpoint goes regardless.</summary>
+    void DeleteEndpoint(NetworkRecord network, Endpoint endpoint);
 }
 
 /// <summary>Sets the address, the MAC, the state and the routes of an interface inside a sandbox.</summary>

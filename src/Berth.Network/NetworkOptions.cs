@@ -28,6 +28,15 @@ public sealed record NetworkOptions
     /// <summary>How long a peer may take to answer.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>Where network driver plugins are discovered, in Docker's order: a plugin NAME is the unix socket
+    /// NAME.sock or NAME/NAME.sock in the first directory that has one, else the spec file NAME.spec or NAME.json
+    /// (also under NAME/) in the first directory that has one.</summary>
+    public IReadOnlyList<string> PluginDirs { get; init; } = ["/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"];
+
+    /// <summary>How long one call to a plugin may take, connecting included (Docker retries a plugin that is not
+    /// listening yet for 30 s).</summary>
+    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The first and last port a published port with no host port may get (the kernel's ephemeral range,
     /// as Docker reads it).</summary>
     public (int First, int Last) EphemeralPorts { get; init; } = ReadEphemeralRange();

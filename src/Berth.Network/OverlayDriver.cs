@@ -112,7 +112,15 @@ internal sealed class OverlayDriver(Func<Netlink> host, LinkReaper reaper, IPAdd
         nl.TryDeleteLink(BridgeOf(network));
     }
 
-    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox)
+    public void CreateEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void DeleteEndpoint(NetworkRecord network, Endpoint endpoint)
+    {
+    }
+
+    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey)
     {
         var nl = host();
         var hostEnd = "veth" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))[..7];
