@@ -18,6 +18,7 @@ public sealed class NetworkService(NetworkController controller, ContainerServic
     public NetworkRecord Create(NetworkCreate request)
     {
         var n = controller.Create(request);
+        Log.Info("network created", ("name", n.Name), ("driver", n.Driver), ("id", n.Id[..12]), ("subnet", string.Join(",", n.Ipam.Config.Select(c => c.Subnet))));
         Publish(n, "create");
         return n;
     }

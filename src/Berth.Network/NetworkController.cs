@@ -886,9 +886,9 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         {
             var chosen = Ipam.ChooseSubnet(taken);
             n.Ipam.Config.Add(new IpamPool { Subnet = chosen.ToString(), Gateway = Subnet.ToAddress(chosen.First + 1).ToString() });
-            if (n.Id.Length > 0)
+            if (_networks.ContainsKey(n.Id))
             {
-                Save(n);
+                Save(n); // a network being created is saved once its driver has made it, not before
             }
         }
         var c = n.Ipam.Config[0];

@@ -363,12 +363,15 @@ public sealed class NetworkTests(BerthEngine engine)
     public void BadNetworkRequestsAreRefusedWithDockersWords(string client, string[] options, string message)
     {
         var before = HostNetwork.Links().Count;
+        var records = Directory.GetFiles(Path.Join(engine.Daemon.DataRoot, "network")).Length;
 
         var create = engine.Cli(client, ["network", "create", .. options, "e2e-bad"]);
 
         create.ExpectExit(1);
         Assert.Contains(message, create.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, HostNetwork.Links().Count);
+        Assert.DoesNotContain("e2e-bad", engine.Docker("network", "ls", "--format", "{{.Name}}").Lines);
+        Assert.Equal(records, Directory.GetFiles(Path.Join(engine.Daemon.DataRoot, "network")).Length);
     }
 
     [Fact]

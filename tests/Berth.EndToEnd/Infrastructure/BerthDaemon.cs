@@ -60,7 +60,7 @@ public sealed class BerthDaemon
         RepoLayout.Binary("berth-runtime");
         RepoLayout.Binary("libe_sqlite3.so");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        var exec = Netns is null ? "exec \"$0\" \"$@\"" : "exec ip netns exec \"$BERTHD_NETNS\" \"$0\" \"$@\"";
+        var exec = Netns is null ? "exec \"$0\" \"$@\"" : "exec nsenter --net=/run/netns/\"$BERTHD_NETNS\" \"$0\" \"$@\"";
         foreach (var arg in new[] { "-c", exec + " >>\"$BERTHD_LOG\" 2>&1", berthd,
             "-H", Host, "--data-root", DataRoot, "--exec-root", ExecRoot, "--pidfile", PidFile }.Concat(Flags))
         {
