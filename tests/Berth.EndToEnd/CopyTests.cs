@@ -224,7 +224,8 @@ public sealed class CopyTests(BerthEngine engine)
         Assert.EndsWith("no such directory", noDir.Stderr.Trim(), StringComparison.Ordinal);
 
         var dirOntoFile = engine.Cli(client, "cp", dir, name + ":/etc/passwd").ExpectExit(1);
-        Assert.EndsWith("cannot copy directory", dirOntoFile.Stderr.Trim(), StringComparison.Ordinal);
+        // The docker CLI may log its own tar goroutine's "closed pipe" after the error: the error is what counts.
+        Assert.Contains("cannot copy directory", dirOntoFile.Stderr, StringComparison.Ordinal);
 
         var noContainer = engine.Cli(client, "cp", file, "no-such-container-cp:/tmp").ExpectExit(1);
         Assert.Contains("No such container: no-such-container-cp", noContainer.Stderr, StringComparison.Ordinal);

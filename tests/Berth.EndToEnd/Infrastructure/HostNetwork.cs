@@ -28,6 +28,15 @@ internal static partial class HostNetwork
 
     public static bool LinkExists(string name) => Links().Any(l => l.Name == name);
 
+    /// <summary>The host end of a running container's eth0: the link whose index the container's eth0 names as
+    /// its peer (<c>/sys/class/net/eth0/iflink</c>).</summary>
+    public static string VethOf(BerthEngine engine, string container)
+    {
+        var index = engine.Docker("exec", container, "cat", "/sys/class/net/eth0/iflink").Ok();
+        var line = ProcessRunner.Run("ip", ["-o", "link", "show"]).Ok().Split('\n').Single(l => l.StartsWith(index + ": ", StringComparison.Ordinal));
+        return LinkLine().Match(line).Groups[1].Value;
+    }
+
     /// <summary>The daemon's nftables table as <c>nft</c> prints it; empty when it does not exist.</summary>
     public static string Table(BerthDaemon daemon)
     {
@@ -38,6 +47,12 @@ internal static partial class HostNetwork
     /// <summary>After every container and custom network is gone: nothing of theirs may be left.</summary>
     public static IEnumerable<string> Leftovers(BerthDaemon daemon)
     {
+        // A stopped container's veth goes with its namespace, which the kernel tears down in the background.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (PortsOf(daemon.DefaultBridge).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(50);
+        }
         foreach (var port in PortsOf(daemon.DefaultBridge))
         {
             yield return $"interface {port} still on {daemon.DefaultBridge}";
