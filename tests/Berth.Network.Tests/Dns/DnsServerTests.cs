@@ -399,8 +399,20 @@ public sealed class DnsServerTests
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
         // Once they are gone there is room again.
         Assert.Null(await DnsTestClient.TcpReadAsync(second));
-        await Task.Delay(100);
-        var answer = await DnsTestClient.TcpAsync(s.Tcp, DnsMessage.Query(1, "db", DnsType.A));
+        // The server counts a connection gone just after closing it: a client may be turned away in between.
+        DnsMessage? answer = null;
+        for (var attempt = 0; answer is null && attempt < 50; attempt++)
+        {
+            try
+            {
+                answer = await DnsTestClient.TcpAsync(s.Tcp, DnsMessage.Query(1, "db", DnsType.A));
+            }
+            catch (Exception e) when (e is SocketException or IOException or Xunit.Sdk.XunitException)
+            {
+                await Task.Delay(20);
+            }
+        }
+        Assert.NotNull(answer);
         Assert.Single(answer.Answers);
     }
 
