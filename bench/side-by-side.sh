@@ -7,7 +7,19 @@ BENCH=$(mktemp -d "/tmp/berth-bench-$1.XXXXXX")
 SOCK=$BENCH/berthd.sock
 bin/berthd -H unix://$SOCK --data-root $BENCH/data --exec-root $BENCH/exec --pidfile $BENCH/berthd.pid >$BENCH/berthd.log 2>&1 &
 BERTHD=$!
-trap 'kill $BERTHD 2>/dev/null; wait $BERTHD 2>/dev/null; rm -rf "$BENCH"' EXIT
+# A berthd off the default exec root names its default bridge and nftables table "berth-" and 6 hex digits of the
+# exec root's sha256; berthd keeps both when it stops (as dockerd keeps docker0), so the bench removes them.
+NET=berth-$(printf %s "$BENCH/exec" | sha256sum | cut -c1-6)
+cleanup() {
+  kill $BERTHD 2>/dev/null; wait $BERTHD 2>/dev/null
+  ip link delete "$NET" 2>/dev/null || true
+  nft delete table ip "$NET" 2>/dev/null || true
+  for h in $(nft -a list chain ip filter FORWARD 2>/dev/null | sed -n "s/.*comment \"$NET\" # handle \([0-9]*\).*/\1/p"); do
+    nft delete rule ip filter FORWARD handle "$h"
+  done
+  rm -rf "$BENCH"
+}
+trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf --unix-socket $SOCK http://b/_ping >/dev/null 2>&1 && break; sleep 0.1; done
 if ! DOCKER_HOST=unix://$SOCK docker image inspect busybox:peer >/dev/null 2>&1; then
   DOCKER_HOST=$PEER_DOCKER_HOST docker save busybox:peer | DOCKER_HOST=unix://$SOCK docker load -q >/dev/null

@@ -90,44 +90,10 @@ internal sealed class BridgeDriver(Func<Netlink> host, LinkReaper reaper) : INet
     {
     }
 
-    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey)
-    {
-        var nl = host();
-        var bridge = BridgeOf(network);
-        var hostEnd = "veth" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))[..7];
-        nl.AddVeth(hostEnd, endpoint.Interface, Mtu(network), sandbox);
-        endpoint.HostInterface = hostEnd;
-        try
-        {
-            nl.SetMaster(hostEnd, bridge);
-            nl.SetHairpin(hostEnd, true);
-            nl.SetUp(hostEnd);
-            using var inner = Netlink.OpenIn(sandbox);
-            SandboxInterface.Configure(inner, endpoint);
-        }
-        catch
-        {
-            nl.TryDeleteLink(hostEnd);
-            endpoint.HostInterface = null;
-            throw;
-        }
-    }
+    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey) =>
+        VethEndpoint.Join(host(), BridgeOf(network), endpoint, sandbox, Mtu(network), hairpin: true);
 
-    public void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox)
-    {
-        if (endpoint.HostInterface is not { } h)
-        {
-            return;
-        }
-        if (sandbox is null)
-        {
-            reaper.Delete(h);
-        }
-        else
-        {
-            host().TryDeleteLink(h);
-        }
-    }
+    public void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox) => VethEndpoint.Leave(host, reaper, endpoint, sandbox);
 
     internal static void Sysctl(string key, string value)
     {

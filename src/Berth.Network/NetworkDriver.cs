@@ -56,6 +56,53 @@ internal static class SandboxInterface
     }
 }
 
+/// <summary>A veth pair for an endpoint on a bridge (the bridge and overlay drivers): the container's end made
+/// directly inside the sandbox (a move would wait for an RCU grace period), the host's end a port of the bridge.</summary>
+internal static class VethEndpoint
+{
+    public static void Join(Netlink host, string bridge, Endpoint endpoint, SafeFd sandbox, int mtu, bool hairpin)
+    {
+        var hostEnd = "veth" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))[..7];
+        host.AddVeth(hostEnd, endpoint.Interface, mtu, sandbox);
+        endpoint.HostInterface = hostEnd;
+        try
+        {
+            host.SetMaster(hostEnd, bridge);
+            if (hairpin)
+            {
+                host.SetHairpin(hostEnd, true);
+            }
+            host.SetUp(hostEnd);
+            using var inner = Netlink.OpenIn(sandbox);
+            SandboxInterface.Configure(inner, endpoint);
+        }
+        catch
+        {
+            host.TryDeleteLink(hostEnd);
+            endpoint.HostInterface = null;
+            throw;
+        }
+    }
+
+    /// <summary>Removes the host's end (and with it the container's): at once while the sandbox lives on, in the
+    /// background once it is gone (the kernel removes it with the namespace anyway).</summary>
+    public static void Leave(Func<Netlink> host, LinkReaper reaper, Endpoint endpoint, SafeFd? sandbox)
+    {
+        if (endpoint.HostInterface is not { } h)
+        {
+            return;
+        }
+        if (sandbox is null)
+        {
+            reaper.Delete(h);
+        }
+        else
+        {
+            host().TryDeleteLink(h);
+        }
+    }
+}
+
 /// <summary>MAC addresses as Docker makes them: 02:42 followed by the IPv4 address.</summary>
 public static class MacAddresses
 {

@@ -120,40 +120,8 @@ internal sealed class OverlayDriver(Func<Netlink> host, LinkReaper reaper, IPAdd
     {
     }
 
-    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey)
-    {
-        var nl = host();
-        var hostEnd = "veth" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))[..7];
-        nl.AddVeth(hostEnd, endpoint.Interface, Mtu, sandbox);
-        endpoint.HostInterface = hostEnd;
-        try
-        {
-            nl.SetMaster(hostEnd, BridgeOf(network));
-            nl.SetUp(hostEnd);
-            using var inner = Netlink.OpenIn(sandbox);
-            SandboxInterface.Configure(inner, endpoint);
-        }
-        catch
-        {
-            nl.TryDeleteLink(hostEnd);
-            endpoint.HostInterface = null;
-            throw;
-        }
-    }
+    public void Join(NetworkRecord network, Endpoint endpoint, SafeFd sandbox, string sandboxKey) =>
+        VethEndpoint.Join(host(), BridgeOf(network), endpoint, sandbox, Mtu, hairpin: false);
 
-    public void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox)
-    {
-        if (endpoint.HostInterface is not { } h)
-        {
-            return;
-        }
-        if (sandbox is null)
-        {
-            reaper.Delete(h);
-        }
-        else
-        {
-            host().TryDeleteLink(h);
-        }
-    }
+    public void Leave(NetworkRecord network, Endpoint endpoint, SafeFd? sandbox) => VethEndpoint.Leave(host, reaper, endpoint, sandbox);
 }
