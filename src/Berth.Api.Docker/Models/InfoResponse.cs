@@ -69,7 +69,7 @@ public sealed class InfoResponse
 public sealed class InfoPlugins
 {
     public List<string> Volume { get; set; } = ["local"];
-    public List<string> Network { get; set; } = ["bridge", "host", "ipvlan", "macvlan", "null"];
+    public List<string> Network { get; set; } = ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"];
     public List<string>? Authorization { get; set; }
     public List<string> Log { get; set; } = ["json-file"];
 }
