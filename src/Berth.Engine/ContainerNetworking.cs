@@ -317,7 +317,7 @@ public sealed partial class ContainerService
             return;
         }
         var endpoints = new List<Endpoint>();
-        foreach (var (name, s) in c.NetworkSettings.Networks)
+        foreach (var s in c.NetworkSettings.Networks.Values)
         {
             if (!IPAddress.TryParse(s.IPAddress, out var ip))
             {
@@ -350,7 +350,6 @@ public sealed partial class ContainerService
                 }
             }
             endpoints.Add(e);
-            _ = name;
         }
         _network.Restore(c.Id, c.State.Pid, endpoints, DnsFor(c));
     }
@@ -358,10 +357,9 @@ public sealed partial class ContainerService
     /// <summary>Where the container's embedded DNS server forwards: <c>--dns</c>, else the host's resolvers.</summary>
     private static SandboxDns DnsFor(Container c)
     {
-        var upstreams = EtcFiles.Upstreams(c.HostConfig.Dns)
-            .Select(a => IPAddress.TryParse(a, out var ip) ? new IPEndPoint(ip, 53) : null)
-            .OfType<IPEndPoint>().ToList();
-        return new SandboxDns(upstreams, c.HostConfig.DnsSearch is { Count: > 0 } search ? search : EtcFiles.HostSearch());
+        var (servers, search) = EtcFiles.DnsSources(c.HostConfig.Dns, c.HostConfig.DnsSearch);
+        var upstreams = servers.Select(a => IPAddress.TryParse(a, out var ip) ? new IPEndPoint(ip, 53) : null).OfType<IPEndPoint>().ToList();
+        return new SandboxDns(upstreams, search);
     }
 
     private void PublishNetwork(string networkId, string action, string containerId)
@@ -372,6 +370,19 @@ public sealed partial class ContainerService
         }
         Events.Publish(new EngineEvent("network", action, n.Id,
             new Dictionary<string, string> { ["container"] = containerId, ["name"] = n.Name, ["type"] = n.Driver }, DateTimeOffset.UtcNow, null));
+    }
+
+    /// <summary><c>--add-host</c> entries, <c>host-gateway</c> replaced by the default bridge's gateway (the host's
+    /// address as containers see it), as dockerd does.</summary>
+    private IEnumerable<string>? ExtraHosts(HostConfig h)
+    {
+        if (h.ExtraHosts is not { } extra || !extra.Any(e => e.EndsWith("host-gateway", StringComparison.Ordinal)))
+        {
+            return h.ExtraHosts;
+        }
+        var gateway = _network.Get("bridge").Ipam.Config.FirstOrDefault()?.Gateway
+            ?? throw BerthException.Precondition("unable to derive the IP value for host-gateway: the default bridge has no gateway");
+        return extra.Select(e => EtcFiles.TrySplitExtraHost(e, out var name, out var address) && address == "host-gateway" ? name + ":" + gateway : e);
     }
 
     /// <summary>/etc/hosts lines for the container's own addresses (Docker puts the first network's address with the
@@ -389,7 +400,7 @@ public sealed partial class ContainerService
             own.Add((address.ToString(), names));
         }
         var embeddedDns = endpoints.Any(e => _network.TryGet(e.NetworkId)?.HasEmbeddedDns == true);
-        EtcFiles.Write(DirOf(c.Id), c.Config.Hostname, c.Config.Domainname, c.HostConfig.ExtraHosts, own,
+        EtcFiles.Write(DirOf(c.Id), c.Config.Hostname, c.Config.Domainname, ExtraHosts(c.HostConfig), own,
             new ResolvOptions(c.HostConfig.Dns, c.HostConfig.DnsSearch, c.HostConfig.DnsOptions, embeddedDns));
     }
     /// <summary><c>docker network connect</c>: recorded on the container; on a running one the interface is made

@@ -100,10 +100,18 @@ internal static class EtcFiles
         return string.Join('\n', lines) + "\n";
     }
 
-    /// <summary>The servers the embedded DNS server forwards to: <c>--dns</c>, or the host's (loopback ones included:
-    /// the daemon forwards from the host's namespace, where they answer).</summary>
-    internal static IReadOnlyList<string> Upstreams(IReadOnlyList<string>? dns) =>
-        dns is { Count: > 0 } ? dns : HostResolvConf().Nameservers;
+    /// <summary>What the embedded DNS server forwards to and which search domains it knows: <c>--dns</c> and
+    /// <c>--dns-search</c>, or the host's (loopback nameservers included: the daemon forwards from the host's
+    /// namespace, where they answer), the host's file read once.</summary>
+    internal static (IReadOnlyList<string> Upstreams, IReadOnlyList<string> Search) DnsSources(IReadOnlyList<string>? dns, IReadOnlyList<string>? search)
+    {
+        if (dns is { Count: > 0 } && search is { Count: > 0 })
+        {
+            return (dns, search);
+        }
+        var host = HostResolvConf();
+        return (dns is { Count: > 0 } ? dns : host.Nameservers, search is { Count: > 0 } ? search : host.Search);
+    }
 
     /// <summary>The host's file as it is, loopback nameservers left out (what dockerd 20.10 writes).</summary>
     private static string FilteredHostResolvConf()
@@ -140,9 +148,6 @@ internal static class EtcFiles
         }
         return string.Join('\n', kept) + "\n";
     }
-
-    /// <summary>The host's search domains.</summary>
-    internal static IReadOnlyList<string> HostSearch() => HostResolvConf().Search;
 
     private static bool IsLoopback(string address) => address.StartsWith("127.", StringComparison.Ordinal) || address == "::1";
 

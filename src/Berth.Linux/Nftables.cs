@@ -10,7 +10,6 @@ public sealed partial class Nftables : IDisposable
 {
     private const string Lib = "libnftables.so.1";
     private const uint OutputHandle = 1 << 3;
-    private const uint OutputJson = 1 << 4;
 
     private readonly Lock _lock = new();
     private nint _ctx;
@@ -41,12 +40,12 @@ public sealed partial class Nftables : IDisposable
     /// <summary>Runs commands in nft's language as one transaction; returns what nft printed. Throws with nft's
     /// own error text when the kernel refused the batch (then nothing of it was applied).</summary>
     /// <param name="check">Only validate the batch with the kernel (nft's <c>-c</c>); nothing changes.</param>
-    public string Run(string commands, bool json = false, bool handles = false, bool check = false)
+    public string Run(string commands, bool handles = false, bool check = false)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_ctx == 0, this);
-            nft_ctx_output_set_flags(_ctx, (json ? OutputJson : 0) | (handles ? OutputHandle : 0));
+            nft_ctx_output_set_flags(_ctx, handles ? OutputHandle : 0);
             nft_ctx_set_dry_run(_ctx, check ? (byte)1 : (byte)0);
             var rc = nft_run_cmd_from_buffer(_ctx, commands);
             var output = Marshal.PtrToStringUTF8(nft_ctx_get_output_buffer(_ctx)) ?? "";

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -139,6 +138,4 @@ public sealed partial class Firewall(Nftables nft, string table) : IDisposable
 
     [GeneratedRegex(@"# handle (\d+)\s*$")]
     private static partial Regex Handle();
-
-    internal static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

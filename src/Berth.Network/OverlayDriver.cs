@@ -45,7 +45,7 @@ internal sealed class OverlayDriver(Func<Netlink> host, LinkReaper reaper, IPAdd
         {
             throw BerthException.Invalid("overlay networks need --subnet: every host of the network must use the same one");
         }
-        var peers = Peers(network);
+        _ = Peers(network); // a bad address is refused now, not when the first container joins
         uint vni;
         if (network.Options.TryGetValue(VxlanIdOption, out var text))
         {
@@ -62,7 +62,6 @@ internal sealed class OverlayDriver(Func<Netlink> host, LinkReaper reaper, IPAdd
         network.DriverState["bridge"] = BridgeOf(network);
         network.DriverState["vxlan"] = VxlanOf(network);
         network.DriverState["vni"] = vni.ToString(CultureInfo.InvariantCulture);
-        _ = peers;
         Ensure(network);
     }
 

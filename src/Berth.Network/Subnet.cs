@@ -28,13 +28,12 @@ public readonly record struct Subnet(uint Base, int PrefixLength)
 
     /// <summary>Parses <c>a.b.c.d/n</c>; Docker refuses a subnet whose host bits are set only at create, so the base
     /// is kept as written and <see cref="First"/> gives the network address.</summary>
-    public static Subnet Parse(string text, string what = "subnet")
+    public static Subnet Parse(string text)
     {
         if (!TryParse(text, out var subnet))
         {
             throw BerthException.Invalid($"invalid CIDR address: {text}");
         }
-        _ = what;
         return subnet;
     }
 

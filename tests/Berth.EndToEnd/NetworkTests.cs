@@ -239,11 +239,12 @@ public sealed class NetworkTests(BerthEngine engine)
     public void HostnameAddHostAndDnsGoWhereDockerPutsThem(string client)
     {
         using var net = new TestNetwork(engine, "e2e-etc-" + client, "--subnet", "10.213.75.0/24");
-        var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "--hostname", "web1", "--add-host", "db.local:10.9.8.7",
+        var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "--hostname", "web1", "--add-host", "db.local:10.9.8.7", "--add-host", "gw.local:host-gateway",
             "--dns-search", "example.test", "--ip", "10.213.75.33",
             "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf").Ok();
 
         Assert.Contains("10.9.8.7\tdb.local", seen, StringComparison.Ordinal);
+        Assert.Contains(engine.Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}") + "\tgw.local", seen, StringComparison.Ordinal);
         Assert.Contains("10.213.75.33\tweb1", seen, StringComparison.Ordinal);
         Assert.Contains("nameserver 127.0.0.11", seen, StringComparison.Ordinal);
         Assert.Contains("search example.test", seen, StringComparison.Ordinal);

@@ -194,20 +194,26 @@ internal static class CreateBody
             w.String("MacAddress", "");
             w.Null("DriverOpts");
             w.Number("GwPriority", 0);
-            w.String("NetworkID", "");
-            w.String("EndpointID", "");
-            w.String("Gateway", "");
-            w.String("IPAddress", "");
-            w.Number("IPPrefixLen", 0);
-            w.String("IPv6Gateway", "");
-            w.String("GlobalIPv6Address", "");
-            w.Number("GlobalIPv6PrefixLen", 0);
-            w.Null("DNSNames");
+            EndpointState(w);
             w.EndObject();
         }
         w.EndObject();
         w.EndObject();
         w.EndObject();
         return w.ToBody();
+    }
+
+    /// <summary>The endpoint's state fields, which the docker CLI sends empty in every endpoint it asks for.</summary>
+    internal static void EndpointState(GoJsonWriter w)
+    {
+        w.String("NetworkID", "");
+        w.String("EndpointID", "");
+        w.String("Gateway", "");
+        w.String("IPAddress", "");
+        w.Number("IPPrefixLen", 0);
+        w.String("IPv6Gateway", "");
+        w.String("GlobalIPv6Address", "");
+        w.Number("GlobalIPv6PrefixLen", 0);
+        w.Null("DNSNames");
     }
 }

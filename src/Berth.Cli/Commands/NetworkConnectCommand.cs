@@ -92,15 +92,7 @@ internal sealed class NetworkConnectCommand : Command
         w.String("MacAddress", "");
         w.StringMap("DriverOpts", driverOpts);
         w.Number("GwPriority", f.GetLong("gw-priority"));
-        w.String("NetworkID", "");
-        w.String("EndpointID", "");
-        w.String("Gateway", "");
-        w.String("IPAddress", "");
-        w.Number("IPPrefixLen", 0);
-        w.String("IPv6Gateway", "");
-        w.String("GlobalIPv6Address", "");
-        w.Number("GlobalIPv6PrefixLen", 0);
-        w.Null("DNSNames");
+        CreateBody.EndpointState(w);
         w.EndObject();
         w.EndObject();
         return w.ToBody();
