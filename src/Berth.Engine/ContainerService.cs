@@ -9,6 +9,7 @@ using Berth.Runtime;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Logging;
 using Berth.Runtime.Shim;
+using Berth.Volumes;
 
 namespace Berth.Engine;
 
@@ -24,11 +25,13 @@ public sealed partial class ContainerService
     private readonly ContainerRuntime _runtime;
     private readonly CgroupDriver _cgroups;
     private readonly NetworkController _network;
+    private readonly VolumeService _volumes;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ContainerEntry> _containers = [];
 
-    public ContainerService(EngineOptions options, ImageService images, MetadataStore metadata, ContainerRuntime runtime, CgroupDriver cgroups, NetworkController network, EventBus events)
+    public ContainerService(EngineOptions options, ImageService images, MetadataStore metadata, ContainerRuntime runtime, CgroupDriver cgroups, NetworkController network, VolumeService volumes, EventBus events)
     {
+        _volumes = volumes;
         _network = network;
         _options = options;
         _images = images;

@@ -10,6 +10,7 @@ using Berth.Network;
 using Berth.Runtime;
 using Berth.Runtime.Cgroups;
 using Berth.Snapshots;
+using Berth.Volumes;
 
 namespace Berth.Host;
 
@@ -105,7 +106,9 @@ internal static class Daemon
         }
         using var networkScope = network;
         var events = new EventBus();
-        var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, network, events);
+        // A local volume with a device is mounted by the runtime's mounter, the one place storage mounts happen.
+        var volumes = new VolumeService(Path.Join(dataRoot, "volumes"), new VolumeMounts((m, target) => RootfsMounter.Mount([m], target), RootfsMounter.Unmount));
+        var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, network, volumes, events);
         await containers.RestoreAsync().ConfigureAwait(false);
         // A spare shim's mount namespace is copied before its container's rootfs is mounted: it needs the
         // bundles' directory to propagate mounts.
@@ -118,6 +121,7 @@ internal static class Daemon
             Containers = containers,
             Images = images,
             Networks = new NetworkService(network, containers, events),
+            Volumes = volumes,
             Options = engineOptions,
             DaemonId = DaemonId(dataRoot),
             Debug = o.Debug,
