@@ -23,7 +23,8 @@ public sealed partial class ContainerService
         foreach (var from in host.VolumesFrom ?? [])
         {
             var (name, readWrite) = MountParser.ParseVolumesFrom(from);
-            var other = Entry(name).Container;
+            // Not a 404: the docker CLI would take that for a missing image and try to pull it.
+            var other = (Find(name) ?? throw BerthException.Invalid($"No such container: {name}")).Container;
             foreach (var m in other.MountPoints)
             {
                 var copy = Copy(m);
@@ -67,18 +68,15 @@ public sealed partial class ContainerService
         // something else is mounted there.
         foreach (var (path, _) in config.Volumes ?? [])
         {
-            if (!path.StartsWith('/'))
+            // compat(docker): a config volume is read as a -v entry (the CLI leaves there what it could not split).
+            var m = MountParser.ParseBind(path, driver);
+            if (m.Type == "volume" && m.Anonymous)
             {
-                throw BerthException.Invalid($"invalid mount path: '{path}' mount path must be absolute");
+                m.Mode = "";
             }
-            var destination = MountParser.Clean(path);
-            if (destination == "/")
+            if (!points.ContainsKey(m.Destination) && !own.Contains(m.Destination))
             {
-                throw BerthException.Invalid("invalid specification: destination can't be '/'");
-            }
-            if (!points.ContainsKey(destination) && !own.Contains(destination))
-            {
-                points[destination] = new MountPoint { Type = "volume", Destination = destination, Driver = driver, Anonymous = true, CopyData = true };
+                points[m.Destination] = m;
             }
         }
         foreach (var m in points.Values)

@@ -271,7 +271,7 @@ internal static class MountParser
         }
         if (m.Destination == "/dev" && m.Type == "bind" && !File.Exists(Path.Join(m.Source, "null")))
         {
-            throw BerthException.Invalid($"error mounting \"{m.Source}\" to rootfs at \"/dev\": {m.Source} has no device nodes (stat {m.Source}/null: no such file or directory)");
+            throw BerthException.Invalid($"error mounting \"{m.Source}\" to rootfs at \"/dev\": {m.Source} holds no device nodes ({m.Source}/null is missing)");
         }
     }
 
