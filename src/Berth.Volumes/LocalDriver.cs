@@ -96,7 +96,7 @@ internal sealed class LocalDriver(string root, VolumeMounts mounts) : VolumeDriv
             }
         }
         if (options.GetValueOrDefault("type") == "cifs" && options.GetValueOrDefault("device") is { Length: > 0 } device
-            && Uri.TryCreate(device, UriKind.Absolute, out var url) && !url.IsDefaultPort && url.Port > 0)
+            && UrlPort(device).Length > 0)
         {
             throw BerthException.Invalid("port not allowed in CIFS device URL, include 'port' in 'o='");
         }
@@ -361,6 +361,23 @@ internal sealed class LocalDriver(string root, VolumeMounts mounts) : VolumeDriv
             options = ReplaceFirst(options, "addr=" + addr, "addr=" + resolved);
         }
         return (opts.MountDevice, options);
+    }
+
+    /// <summary>The port of a URL's authority as Go's <c>url.Parse</c> finds it (<c>//host:445/share</c>,
+    /// <c>smb://user@host:445/x</c>); empty when there is none.</summary>
+    internal static string UrlPort(string url)
+    {
+        var i = url.IndexOf("//", StringComparison.Ordinal);
+        if (i < 0 || (i > 0 && !url[..i].EndsWith(':')))
+        {
+            return "";
+        }
+        var authority = url[(i + 2)..];
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        authority = end < 0 ? authority : authority[..end];
+        authority = authority[(authority.LastIndexOf('@') + 1)..];
+        var colon = authority.LastIndexOf(':');
+        return colon < 0 || authority.IndexOf(']', colon) >= 0 ? "" : authority[(colon + 1)..];
     }
 
     private static string ReplaceFirst(string s, string old, string replacement)

@@ -56,6 +56,21 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["CreatedAt"] = "CREATED AT",
     };
 
+    public static readonly Dictionary<string, string> Volumes = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "ID",
+        ["Name"] = "VOLUME NAME",
+        ["Group"] = "GROUP",
+        ["Driver"] = "DRIVER",
+        ["Scope"] = "SCOPE",
+        ["Availability"] = "AVAILABILITY",
+        ["Mountpoint"] = "MOUNTPOINT",
+        ["Labels"] = "LABELS",
+        ["Links"] = "LINKS",
+        ["Size"] = "SIZE",
+        ["Status"] = "STATUS",
+    };
+
     public string TypeName => "formatter.SubHeaderContext";
 
     public bool TryGet(string name, IReadOnlyList<object?> args, out object? value)
