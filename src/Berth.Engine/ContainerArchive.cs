@@ -29,7 +29,7 @@ public sealed partial class ContainerService
         {
             using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(Entry(idOrName).Container));
             return Task.FromResult(fs.Stat(path));
-        }, ct);
+        }, ct, withMounts: true);
 
     /// <summary><c>GET /containers/{id}/archive?path=</c>: <paramref name="begin"/> gets the stat of the path and
     /// returns the stream the tar is written to.</summary>
@@ -41,7 +41,7 @@ public sealed partial class ContainerService
             var output = await begin(stat).ConfigureAwait(false);
             await Task.Run(() => fs.Archive(path, _ => output), ct).ConfigureAwait(false);
             return true;
-        }, ct);
+        }, ct, withMounts: true);
 
     /// <summary><c>PUT /containers/{id}/archive?path=</c>: unpacks <paramref name="tar"/> into the directory
     /// <paramref name="path"/>. compat(docker): entries keep the archive's uid and gid; with
@@ -50,9 +50,9 @@ public sealed partial class ContainerService
     public Task ExtractToDirAsync(string idOrName, string path, Stream tar, bool noOverwriteDirNonDir, bool copyUidGid, CancellationToken ct = default)
     {
         var entry = Entry(idOrName);
-        if (entry.Container.HostConfig.ReadonlyRootfs)
+        if (entry.Container.HostConfig.ReadonlyRootfs && !InWritableMount(entry.Container, path))
         {
-            // compat(docker): ErrRootFSReadOnly (volumes, which could still be written, are not there yet).
+            // compat(docker): ErrRootFSReadOnly, unless the path is in a writable volume or bind.
             throw BerthException.Invalid("container rootfs is marked read-only");
         }
         return WithRootfsAsync(entry, rootfs => Task.Run(() =>
@@ -68,7 +68,7 @@ public sealed partial class ContainerService
             fs.Extract(path, tar, new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner });
             Publish(entry.Container, "extract-to-dir");
             return true;
-        }, ct), ct);
+        }, ct), ct, withMounts: true);
     }
 
     /// <summary><c>GET /containers/{id}/export</c>: the container's whole file system as a tar.</summary>
@@ -123,10 +123,18 @@ public sealed partial class ContainerService
         return files;
     }
 
+    private static bool InWritableMount(Container c, string path)
+    {
+        var p = MountParser.Clean("/" + path);
+        return c.MountPoints.Where(m => m.Type != "tmpfs" && (p == m.Destination || p.StartsWith(m.Destination + "/", StringComparison.Ordinal)))
+            .OrderByDescending(m => m.Destination.Length).FirstOrDefault() is { RW: true };
+    }
+
     /// <summary>Runs <paramref name="work"/> on the host path of the container's root file system, holding the
     /// container's operation lock; a stopped container's rootfs is mounted for it and unmounted after, whatever
-    /// happens.</summary>
-    private async Task<T> WithRootfsAsync<T>(ContainerEntry entry, Func<string, Task<T>> work, CancellationToken ct)
+    /// happens. <paramref name="withMounts"/> (docker cp) puts the container's volumes and binds in their places
+    /// in a private view of the root, as Docker does; export and diff see the layers alone.</summary>
+    private async Task<T> WithRootfsAsync<T>(ContainerEntry entry, Func<string, Task<T>> work, CancellationToken ct, bool withMounts = false)
     {
         var c = entry.Container;
         await entry.Operation.WaitAsync(ct).ConfigureAwait(false);
@@ -137,27 +145,75 @@ public sealed partial class ContainerService
                 throw BerthException.Conflict($"container {c.Id} is marked for removal");
             }
             var live = Path.Join(BundleOf(c.Id), "rootfs");
-            if (c.State.Running && IsMountPoint(live))
+            var running = c.State.Running && IsMountPoint(live);
+            var volumes = withMounts ? c.MountPoints.Where(m => m.Type is "volume" or "bind").ToList() : [];
+            if (running && volumes.Count == 0)
             {
                 return await work(live).ConfigureAwait(false);
             }
             var dir = Path.Join(_options.ExecRoot, "archive", c.Id[..12] + "-" + Ids.New()[..8]);
             Directory.CreateDirectory(dir);
+            var holder = "archive-" + Ids.New();
+            var held = new List<string>();
             try
             {
-                var mounts = _images.RootfsMounts(c.Id).Select(m => new Mount { Type = m.Type, Source = m.Source, Options = [.. m.Options] }).ToList();
+                var mounts = running
+                    ? [new Mount { Type = "bind", Source = live, Options = ["bind"] }]
+                    : _images.RootfsMounts(c.Id).Select(m => new Mount { Type = m.Type, Source = m.Source, Options = [.. m.Options] }).ToList();
                 RootfsMounter.Mount(mounts, dir);
+                if (volumes.Count > 0)
+                {
+                    // Private: the view's binds reach no other mount namespace.
+                    Mounts.Mount(null, dir, null, LibC.MS_PRIVATE | LibC.MS_REC);
+                    MountArchiveView(dir, volumes, holder, held);
+                }
                 return await work(dir).ConfigureAwait(false);
             }
             finally
             {
                 RootfsMounter.Unmount(dir);
                 Directory.Delete(dir);
+                foreach (var name in held)
+                {
+                    _volumes.Unmount(name, holder);
+                }
             }
         }
         finally
         {
             entry.Operation.Release();
+        }
+    }
+
+    /// <summary>Binds each volume and bind source at its destination inside <paramref name="dir"/>, shallowest
+    /// first; a destination is resolved inside the root (a symlink in the image cannot send it elsewhere) and one
+    /// that does not exist yet is left out, as it holds nothing.</summary>
+    private void MountArchiveView(string dir, List<MountPoint> points, string holder, List<string> held)
+    {
+        using var root = Fs.Open(dir, LibC.O_PATH | LibC.O_DIRECTORY);
+        foreach (var m in points.OrderBy(p => p.Destination.Count(ch => ch == '/')))
+        {
+            string source;
+            if (m.Type == "volume")
+            {
+                source = _volumes.Mount(m.Name, holder);
+                held.Add(m.Name);
+            }
+            else
+            {
+                source = m.Source;
+            }
+            using var target = Fs.TryOpenInRoot(root, m.Destination, LibC.O_PATH);
+            if (target is null || !Path.Exists(source))
+            {
+                continue;
+            }
+            Mounts.Mount(source, target.ProcPath, null, LibC.MS_BIND | LibC.MS_REC);
+            if (!m.RW)
+            {
+                using var mounted = Fs.OpenInRoot(root, m.Destination, LibC.O_PATH);
+                Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY);
+            }
         }
     }
 

@@ -303,4 +303,40 @@ public sealed class MountTests(BerthEngine engine)
             engine.Docker("volume", "rm", volume);
         }
     }
+
+    [Theory]
+    [InlineData("docker", true)]
+    [InlineData("berth", false)]
+    public void CopyReachesVolumesAndBindsOfRunningAndStoppedContainers(string client, bool running)
+    {
+        var name = $"cp-mounts-{client}";
+        var volume = $"cp-vol-{client}";
+        var host = engine.Scratch("cp-bind-" + client);
+        Directory.CreateDirectory(host);
+        var file = engine.Scratch("cp-file-" + client);
+        File.WriteAllText(file, "copied in\n");
+        try
+        {
+            engine.Cli(client, "run", "-d", "--name", name, "-v", volume + ":/data", "-v", host + ":/host", "busybox", "sh", "-c", running ? "sleep 600" : "true").Ok();
+            if (!running)
+            {
+                engine.Docker("wait", name).Ok();
+            }
+
+            engine.Cli(client, "cp", file, name + ":/data/in-volume").Ok();
+            engine.Cli(client, "cp", file, name + ":/host/in-bind").Ok();
+
+            Assert.Equal("copied in\n", File.ReadAllText(Path.Join(VolumeData(volume), "in-volume")));
+            Assert.Equal("copied in\n", File.ReadAllText(Path.Join(host, "in-bind")));
+            var back = engine.Scratch("cp-back-" + client);
+            engine.Cli(client, "cp", name + ":/data/in-volume", back).Ok();
+            Assert.Equal("copied in\n", File.ReadAllText(back));
+            Assert.DoesNotContain(HostTraces.MountPoints(engine.Daemon), m => m.Contains("/archive/", StringComparison.Ordinal));
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+            engine.Docker("volume", "rm", volume);
+        }
+    }
 }
