@@ -163,9 +163,7 @@ public sealed partial class ContainerService
                 RootfsMounter.Mount(mounts, dir);
                 if (volumes.Count > 0)
                 {
-                    // Private: the view's binds reach no other mount namespace.
-                    Mounts.Mount(null, dir, null, LibC.MS_PRIVATE | LibC.MS_REC);
-                    MountArchiveView(dir, volumes, holder, held);
+                    RootfsMounter.BindInto(dir, ArchiveViewMounts(volumes, holder, held));
                 }
                 return await work(dir).ConfigureAwait(false);
             }
@@ -185,36 +183,22 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>Binds each volume and bind source at its destination inside <paramref name="dir"/>, shallowest
-    /// first; a destination is resolved inside the root (a symlink in the image cannot send it elsewhere) and one
-    /// that does not exist yet is left out, as it holds nothing.</summary>
-    private void MountArchiveView(string dir, List<MountPoint> points, string holder, List<string> held)
+    /// <summary>The container's volumes and binds for a view of its root, shallowest first; the volumes are
+    /// mounted for <paramref name="holder"/> meanwhile (a device volume of a stopped container needs it).</summary>
+    private List<Mount> ArchiveViewMounts(List<MountPoint> points, string holder, List<string> held)
     {
-        using var root = Fs.Open(dir, LibC.O_PATH | LibC.O_DIRECTORY);
+        var mounts = new List<Mount>();
         foreach (var m in points.OrderBy(p => p.Destination.Count(ch => ch == '/')))
         {
-            string source;
+            var source = m.Source;
             if (m.Type == "volume")
             {
                 source = _volumes.Mount(m.Name, holder);
                 held.Add(m.Name);
             }
-            else
-            {
-                source = m.Source;
-            }
-            using var target = Fs.TryOpenInRoot(root, m.Destination, LibC.O_PATH);
-            if (target is null || !Path.Exists(source))
-            {
-                continue;
-            }
-            Mounts.Mount(source, target.ProcPath, null, LibC.MS_BIND | LibC.MS_REC);
-            if (!m.RW)
-            {
-                using var mounted = Fs.OpenInRoot(root, m.Destination, LibC.O_PATH);
-                Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY);
-            }
+            mounts.Add(new Mount { Destination = m.Destination, Type = "bind", Source = source, Options = ["rbind", m.RW ? "rw" : "ro"] });
         }
+        return mounts;
     }
 
     private static bool IsMountPoint(string path) =>

@@ -29,6 +29,33 @@ public static class RootfsMounter
     }
 
     /// <summary>
+    /// Binds each mount's source at its destination inside the root mounted at <paramref name="root"/> (a view of
+    /// a container's files with its volumes in place, for <c>docker cp</c>): the view is made private first, so
+    /// the binds reach no other mount namespace; each destination is resolved inside the root (a symbolic link
+    /// there cannot send a bind to the host), and one that does not exist is left out.
+    /// </summary>
+    public static void BindInto(string root, IEnumerable<Mount> mounts)
+    {
+        Mounts.Mount(null, root, null, LibC.MS_PRIVATE | LibC.MS_REC);
+        using var dir = Fs.Open(root, LibC.O_PATH | LibC.O_DIRECTORY);
+        foreach (var m in mounts)
+        {
+            using var target = Fs.TryOpenInRoot(dir, m.Destination, LibC.O_PATH);
+            if (target is null || m.Source is null || !Path.Exists(m.Source))
+            {
+                continue;
+            }
+            var opts = MountOptions.Parse(m.Options);
+            Mounts.Mount(m.Source, target.ProcPath, null, LibC.MS_BIND | (opts.Flags & LibC.MS_REC));
+            if (opts.IsReadOnly)
+            {
+                using var mounted = Fs.OpenInRoot(dir, m.Destination, LibC.O_PATH);
+                Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY);
+            }
+        }
+    }
+
+    /// <summary>
     /// Makes <paramref name="dir"/> a shared mount point (a bind of itself where it is not one already), so that
     /// a root filesystem mounted under it later also appears in mount namespaces copied before: those of spare
     /// shims, whose init was created ahead of its container. A directory that already has mounts beneath it (a
