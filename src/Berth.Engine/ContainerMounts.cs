@@ -144,7 +144,7 @@ public sealed partial class ContainerService
                 referenced.Add(volume.Name);
             }
         }
-        catch
+        catch (Exception e)
         {
             foreach (var name in referenced)
             {
@@ -153,6 +153,11 @@ public sealed partial class ContainerService
             foreach (var name in made)
             {
                 TryRemoveVolume(name);
+            }
+            if (e is BerthException { Kind: ErrorKind.NotFound } missing)
+            {
+                // Not a 404 at create: the docker CLI would take it for a missing image and try to pull one.
+                throw BerthException.Invalid(missing.Message);
             }
             throw;
         }

@@ -255,6 +255,8 @@ public sealed class MountTests(BerthEngine engine)
     [InlineData("--mount type=bind,src=relative,dst=/d", "invalid mount config for type \"bind\": invalid mount path: 'relative' mount path must be absolute")]
     [InlineData("-v x:/d", "create x: volume name is too short, names should be at least two alphanumeric characters")]
     [InlineData("--tmpfs relative", "invalid mount path: 'relative' mount path must be absolute")]
+    [InlineData("--volume-driver nosuchplugin -v badplugin-v:/d", "error looking up volume plugin nosuchplugin: plugin \"nosuchplugin\" not found")]
+    [InlineData("--mount type=volume,src=badplugin-m,dst=/d,volume-driver=nosuchplugin", "error looking up volume plugin nosuchplugin: plugin \"nosuchplugin\" not found")]
     public void BadMountsGetDockersMessageAndCreateNothing(string options, string message)
     {
         var containers = engine.Docker("ps", "-aq").Lines.Count;
