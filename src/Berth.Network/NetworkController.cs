@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Berth.Common;
+using Berth.Http.Plugins;
 using Berth.Linux;
 using Berth.Network.Dns;
 using Berth.Network.Remote;
@@ -673,7 +674,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         {
             return plugin;
         }
-        var socket = PluginDiscovery.Find(name, _options.PluginDirs);
+        var socket = PluginDiscovery.Find(name, _options.PluginDirs, Fs.IsSocket);
         var driver = RemoteDriver.Activate(new PluginClient(name, socket, _options.PluginTimeout), Host);
         _plugins[name] = driver;
         return driver;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.Common;
+using Berth.Http.Plugins;
 using Berth.Linux;
 
 namespace Berth.Volumes;
@@ -27,6 +28,7 @@ public sealed class VolumeService
     private readonly NameLocks _names = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _volumes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PluginDriver> _plugins = new(StringComparer.Ordinal);
 
     public VolumeService(string root, VolumeMounts mounts, IReadOnlyList<string>? pluginDirectories = null)
     {
@@ -44,6 +46,19 @@ public sealed class VolumeService
 
     /// <summary>The directories searched for volume plugins.</summary>
     public IReadOnlyList<string> PluginDirectories { get; }
+
+    /// <summary>How long one call to a plugin may take, connecting included (Docker's is 30 s).</summary>
+    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The volume drivers in use, for <c>docker info</c>: <c>local</c> and the plugins activated so far
+    /// (as Docker, which learns of a legacy plugin on its first use).</summary>
+    public IReadOnlyList<string> Drivers()
+    {
+        lock (_lock)
+        {
+            return [LocalDriver.DriverName, .. _plugins.Keys.Order(StringComparer.Ordinal)];
+        }
+    }
 
     /// <summary><c>docker volume create</c>. A null or empty name gets 64 hex digits and, as from Docker 23, the
     /// label <see cref="Volume.AnonymousLabel"/> (so <c>volume prune</c> takes it by default). Creating a name that
@@ -111,14 +126,63 @@ public sealed class VolumeService
 
     public Volume? TryGet(string name) => Find(name) is { } e ? ToVolume(e) : null;
 
+    /// <summary>Every volume; a plugin is asked once for its volumes (<c>/VolumeDriver.List</c>), and those it has
+    /// that this daemon was never told of are listed too, as Docker lists them.</summary>
     public IReadOnlyList<Volume> List()
     {
         List<Entry> all;
+        List<string> plugins;
         lock (_lock)
         {
             all = [.. _volumes.Values];
+            plugins = [.. _plugins.Keys];
         }
-        return [.. all.Select(ToVolume).OrderBy(v => v.Name, StringComparer.Ordinal)];
+        var result = new List<Volume>();
+        foreach (var group in all.GroupBy(e => e.Meta.Driver).Select(g => (Driver: g.Key, Entries: g.ToList())).Concat(
+                     plugins.Where(p => all.All(e => e.Meta.Driver != p)).Select(p => (Driver: p, Entries: new List<Entry>()))))
+        {
+            if (group.Driver == LocalDriver.DriverName)
+            {
+                result.AddRange(group.Entries.Select(ToVolume));
+                continue;
+            }
+            PluginDriver? driver = null;
+            IReadOnlyList<(string Name, string Mountpoint)>? listed = null;
+            try
+            {
+                driver = (PluginDriver)DriverFor(group.Driver);
+                listed = driver.List();
+            }
+            catch (BerthException e)
+            {
+                // compat(docker): a plugin that cannot answer costs only its own volumes' details.
+                Log.Warn("volume plugin did not list its volumes", ("plugin", group.Driver), ("error", e.Message));
+            }
+            var mountpoints = (listed ?? []).GroupBy(l => l.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Mountpoint, StringComparer.Ordinal);
+            var scope = driver?.Scope ?? "local";
+            foreach (var entry in group.Entries)
+            {
+                result.Add(ToVolume(entry, mountpoints.GetValueOrDefault(entry.Meta.Name, ""), null, scope));
+            }
+            foreach (var (name, mountpoint) in mountpoints)
+            {
+                if (group.Entries.Any(e => e.Meta.Name == name) || !IsValidName(name))
+                {
+                    continue;
+                }
+                // Known from now on (in memory: the plugin keeps it), so that it can be inspected and removed.
+                var entry = new Entry(new VolumeMeta { Name = name, Driver = group.Driver, CreatedAt = DateTimeOffset.UnixEpoch }) { PluginOnly = true };
+                lock (_lock)
+                {
+                    if (!_volumes.TryAdd(name, entry))
+                    {
+                        continue;
+                    }
+                }
+                result.Add(ToVolume(entry, mountpoint, null, scope));
+            }
+        }
+        return [.. result.OrderBy(v => v.Name, StringComparer.Ordinal)];
     }
 
     /// <summary><c>docker volume rm</c>: Conflict <c>remove NAME: volume is in use - [ids]</c> while a container
@@ -391,11 +455,37 @@ public sealed class VolumeService
         }
     }
 
-    private VolumeDriver DriverFor(string name) =>
-        name == LocalDriver.DriverName
-            ? _local
+    /// <summary>The local driver, or the plugin of that name: found in the plugin directories and activated on first
+    /// use, then kept.</summary>
+    private VolumeDriver DriverFor(string name)
+    {
+        if (name == LocalDriver.DriverName)
+        {
+            return _local;
+        }
+        lock (_lock)
+        {
+            if (_plugins.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+        }
+        PluginDriver driver;
+        try
+        {
+            var socket = PluginDiscovery.Find(name, PluginDirectories, Fs.IsSocket);
+            driver = PluginDriver.Activate(new PluginClient(name, socket, PluginTimeout));
+        }
+        catch (BerthException e)
+        {
             // compat(docker): the volume drivers' registry's words.
-            : throw BerthException.NotFound($"error looking up volume plugin {name}: plugin \"{name}\" not found");
+            throw new BerthException(e.Kind, $"error looking up volume plugin {name}: {e.Message}", e);
+        }
+        lock (_lock)
+        {
+            return _plugins.TryAdd(name, driver) ? driver : _plugins[name];
+        }
+    }
 
     private static void TryRemoveFromDriver(VolumeDriver driver, string name)
     {
@@ -409,22 +499,41 @@ public sealed class VolumeService
         }
     }
 
+    /// <summary>The volume as inspect shows it: the driver is asked for its mount point and status.</summary>
     private Volume ToVolume(Entry entry)
     {
+        var driver = DriverFor(entry.Meta.Driver);
+        var found = driver.Get(entry.Meta.Name);
+        return ToVolume(entry, found?.Mountpoint ?? "", found?.Status, driver.Scope);
+    }
+
+    private static Volume ToVolume(Entry entry, string mountpoint, Dictionary<string, object?>? status, string scope)
+    {
         var meta = entry.Meta;
-        var driver = DriverFor(meta.Driver);
-        var found = driver.Get(meta.Name);
         return new Volume
         {
             Name = meta.Name,
             Driver = meta.Driver,
-            Mountpoint = found?.Mountpoint ?? "",
+            Mountpoint = mountpoint,
             CreatedAt = meta.CreatedAt,
             Labels = meta.Labels is null ? [] : new Dictionary<string, string>(meta.Labels),
             Options = meta.Options is null ? null : new Dictionary<string, string>(meta.Options),
-            Scope = driver.Scope,
-            Status = found?.Status,
+            Scope = scope,
+            Status = status,
         };
+    }
+
+    private static bool IsValidName(string name)
+    {
+        try
+        {
+            VolumeNames.Validate(name);
+            return true;
+        }
+        catch (BerthException)
+        {
+            return false;
+        }
     }
 
     private static BerthException NoSuchVolume(string name) => BerthException.NotFound($"get {name}: no such volume");
@@ -440,6 +549,9 @@ public sealed class VolumeService
         public Dictionary<string, List<string>> Mounts { get; } = new(StringComparer.Ordinal);
 
         public bool Removed { get; set; }
+
+        /// <summary>Listed by its plugin, never created through this daemon: no metadata on disk.</summary>
+        public bool PluginOnly { get; init; }
     }
 }
 

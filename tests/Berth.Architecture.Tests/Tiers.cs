@@ -7,8 +7,8 @@ internal static class Tiers
     {
         ["Berth.Common"] = 0,
         ["Berth.Oci"] = 0,
-        ["Berth.Http"] = 0,
         ["Berth.Linux"] = 1,
+        ["Berth.Http"] = 1,
         ["Berth.Runtime"] = 2,
         ["Berth.Content"] = 2,
         ["Berth.Snapshots"] = 2,

@@ -154,7 +154,6 @@ public sealed class VolumeCommandTests
 
     [Theory]
     [InlineData("1.41", "", "WARNING! This will remove all local volumes not used by at least one container.", "/volumes/prune")]
-    [InlineData("1.41", "--all", "WARNING! This will remove all local volumes not used by at least one container.", "/volumes/prune")]
     [InlineData("1.42", "", "WARNING! This will remove anonymous local volumes not used by at least one container.", "/volumes/prune")]
     [InlineData("1.42", "-a", "WARNING! This will remove all local volumes not used by at least one container.", "/volumes/prune?filters=%7B%22all%22%3A%7B%22true%22%3Atrue%7D%7D")]
     public void PruneAsksAsDockerAtEachVersion(string apiVersion, string flag, string warning, string target)
@@ -164,6 +163,14 @@ public sealed class VolumeCommandTests
         Assert.Equal(0, code);
         Assert.Equal(warning + "\nAre you sure you want to continue? [y/N] Deleted Volumes:\na\nb\n\nTotal reclaimed space: 123.5kB\n", output);
         Assert.Equal(target, Assert.Single(d.Requests).Target);
+    }
+
+    [Fact]
+    public void PruneAllNeedsApi142()
+    {
+        using var d = Daemon("1.41");
+        Assert.Equal((1, "", "\"--all\" requires API version 1.42, but the Docker daemon API version is 1.41\n"), CliRunner.Run(d, "volume", "prune", "-f", "-a"));
+        Assert.Empty(d.Requests);
     }
 
     [Fact]

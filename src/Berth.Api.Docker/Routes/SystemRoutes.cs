@@ -86,6 +86,7 @@ internal static class SystemRoutes
         return new InfoResponse
         {
             ID = s.DaemonId,
+            Plugins = new InfoPlugins { Volume = [.. s.Volumes.Drivers()] },
             Containers = containers.Count,
             ContainersRunning = containers.Count(c => c.State.Running && !c.State.Paused),
             ContainersPaused = containers.Count(c => c.State.Paused),

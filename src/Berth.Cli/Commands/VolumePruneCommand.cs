@@ -30,6 +30,11 @@ internal sealed class VolumePruneCommand : Command
 
     public override int Run(CommandContext ctx, Invocation inv)
     {
+        if (inv.Flags.Changed("all") && !ctx.Client.VersionAtLeast("1.42"))
+        {
+            // compat(docker): cobra's check of the flag's "version" annotation against the negotiated API version.
+            throw new StatusException($"\"--all\" requires API version 1.42, but the Docker daemon API version is {ctx.Client.Version}", 1);
+        }
         var filters = inv.Flags.GetList("filter");
         var extra = new List<(string, string)>();
         var warning = AnonymousWarning;

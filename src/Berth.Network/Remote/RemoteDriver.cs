@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Berth.Common;
+using Berth.Http.Plugins;
 using Berth.Linux;
 
 namespace Berth.Network.Remote;

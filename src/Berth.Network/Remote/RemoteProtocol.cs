@@ -7,13 +7,6 @@ namespace Berth.Network.Remote;
 // Docker's field names. Requests are written as Docker writes them; answers are read as Go reads them: field
 // names in any case, unknown fields ignored.
 
-/// <summary>A <c>.json</c> spec file: where the plugin listens.</summary>
-internal sealed class PluginSpec
-{
-    public string? Name { get; set; }
-    public string? Addr { get; set; }
-}
-
 /// <summary>Every answer may carry an error instead of a result.</summary>
 internal class PluginAnswer
 {
@@ -139,7 +132,6 @@ internal sealed class ExternalConnectivityRequest
 }
 
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(PluginSpec))]
 [JsonSerializable(typeof(PluginAnswer))]
 [JsonSerializable(typeof(ActivateAnswer))]
 [JsonSerializable(typeof(CapabilitiesAnswer))]

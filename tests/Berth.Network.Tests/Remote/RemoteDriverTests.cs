@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Berth.Common;
+using Berth.Http.Plugins;
 using Berth.Network.Remote;
 
 namespace Berth.Network.Tests.Remote;

@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using Berth.Common;
-using Berth.Network.Remote;
+using Berth.Http.Plugins;
+using Berth.Linux;
 
-namespace Berth.Network.Tests.Remote;
+namespace Berth.Http.Tests;
 
 /// <summary>Docker's discovery of legacy plugins in two directories of the test's own (sockets dir, specs dir).</summary>
 public sealed class PluginDiscoveryTests : IDisposable
@@ -59,7 +60,7 @@ public sealed class PluginDiscoveryTests : IDisposable
         string actual;
         try
         {
-            actual = Path.GetRelativePath(_root, PluginDiscovery.Find("weave", [Sockets, Specs]));
+            actual = Path.GetRelativePath(_root, PluginDiscovery.Find("weave", [Sockets, Specs], Fs.IsSocket));
         }
         catch (BerthException e)
         {
@@ -75,7 +76,7 @@ public sealed class PluginDiscoveryTests : IDisposable
     [InlineData("")]
     public void A_name_that_is_not_a_file_name_is_no_plugin(string name)
     {
-        var e = Assert.Throws<BerthException>(() => PluginDiscovery.Find(name, [Sockets, Specs]));
+        var e = Assert.Throws<BerthException>(() => PluginDiscovery.Find(name, [Sockets, Specs], Fs.IsSocket));
         Assert.Equal(ErrorKind.NotFound, e.Kind);
     }
 

@@ -2,13 +2,11 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Berth.Common;
-using Berth.Http;
-using HttpProtocolException = Berth.Http.HttpProtocolException;
 
-namespace Berth.Network.Remote;
+namespace Berth.Http.Plugins;
 
 /// <summary>What a plugin answered to one call: the HTTP status and the body.</summary>
-internal readonly record struct PluginReply(int Status, byte[] Body);
+public readonly record struct PluginReply(int Status, byte[] Body);
 
 /// <summary>
 /// Docker's plugin transport: each call is an HTTP/1.1 POST of a JSON body to <c>/Method.Name</c> over the plugin's
@@ -16,7 +14,7 @@ internal readonly record struct PluginReply(int Status, byte[] Body);
 /// call has a deadline (connecting, which is retried while the plugin is not listening yet, included), answers are
 /// capped, and a broken answer becomes an error that names the call.
 /// </summary>
-internal sealed class PluginClient(string plugin, string socketPath, TimeSpan timeout)
+public sealed class PluginClient(string plugin, string socketPath, TimeSpan timeout)
 {
     /// <summary>The version of the plugin API Docker asks for.</summary>
     public const string MediaType = "application/vnd.docker.plugins.v1.2+json";

@@ -1,19 +1,22 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Berth.Common;
-using Berth.Linux;
 
-namespace Berth.Network.Remote;
+namespace Berth.Http.Plugins;
 
 /// <summary>
 /// Docker's discovery of legacy (v1) plugins: a plugin is named by its file. Sockets are looked for first, in every
 /// directory; then spec files, whose text is the plugin's address (<c>.spec</c>) or a JSON object with an
 /// <c>Addr</c> (<c>.json</c>). Only unix sockets are reached: Berth refuses a TCP or HTTPS plugin address.
+/// Shared by the network room (remote drivers) and the volume room (volume plugins).
 /// </summary>
-internal static class PluginDiscovery
+public static class PluginDiscovery
 {
     /// <summary>The unix socket of plugin <paramref name="name"/>; throws NotFound in Docker's words when there is
     /// none.</summary>
-    public static string Find(string name, IReadOnlyList<string> dirs)
+    /// <param name="isSocket">stat(2)'s answer for a path (<c>Berth.Linux.Fs.IsSocket</c>): this tier makes no system
+    /// calls of its own.</param>
+    public static string Find(string name, IReadOnlyList<string> dirs, Func<string, bool> isSocket)
     {
         // A name is a file name: anything that could walk out of the plugin directories is no plugin.
         if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal) || name is "." or "..")
@@ -24,7 +27,7 @@ internal static class PluginDiscovery
         {
             foreach (var path in Candidates(dir, name, ".sock"))
             {
-                if (Fs.IsSocket(path))
+                if (isSocket(path))
                 {
                     return path;
                 }
@@ -71,7 +74,7 @@ internal static class PluginDiscovery
         }
         try
         {
-            var spec = JsonSerializer.Deserialize(text, RemoteJson.Default.PluginSpec);
+            var spec = JsonSerializer.Deserialize(text, PluginJson.Default.PluginSpec);
             return spec?.Addr?.Trim() ?? "";
         }
         catch (JsonException e)
@@ -105,3 +108,21 @@ internal static class PluginDiscovery
     private static BerthException Invalid(string name, string path, string why) =>
         new(ErrorKind.Unknown, $"plugin \"{name}\": invalid spec file {path}: {why}");
 }
+
+/// <summary>A <c>.json</c> spec file: where the plugin listens.</summary>
+public sealed class PluginSpec
+{
+    public string? Name { get; set; }
+    public string? Addr { get; set; }
+}
+
+/// <summary>The answer to <c>/Plugin.Activate</c>: the protocols the plugin implements.</summary>
+public sealed class PluginActivateAnswer
+{
+    public List<string>? Implements { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PluginSpec))]
+[JsonSerializable(typeof(PluginActivateAnswer))]
+internal sealed partial class PluginJson : JsonSerializerContext;
