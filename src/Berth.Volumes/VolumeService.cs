@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Berth.Common;
+using Berth.Linux;
 
 namespace Berth.Volumes;
 
@@ -9,59 +11,430 @@ namespace Berth.Volumes;
 /// Mounts it needs on the host (a local volume with a device) are described as data and performed by the
 /// <see cref="VolumeMounts"/> it is given (the runtime's <c>RootfsMounter</c>).
 /// </summary>
+/// <remarks>
+/// Every volume has <c>&lt;root&gt;/NAME/meta.json</c> (driver, labels, options, creation time), written last on
+/// create; the local driver's data is beside it. References and mounts are kept in memory only: the engine
+/// references its containers' volumes again when it starts.
+/// </remarks>
 public sealed class VolumeService
 {
+    /// <summary>Where Docker looks for legacy plugins, in its order.</summary>
+    public static readonly IReadOnlyList<string> DefaultPluginDirectories = ["/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"];
+
+    private const string MetaFile = "meta.json";
+
+    private readonly LocalDriver _local;
+    private readonly NameLocks _names = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _volumes = new(StringComparer.Ordinal);
+
     public VolumeService(string root, VolumeMounts mounts, IReadOnlyList<string>? pluginDirectories = null)
     {
-        Root = root;
-        _ = mounts;
-        _ = pluginDirectories;
-        throw new NotImplementedException();
+        Root = Path.GetFullPath(root);
+        PluginDirectories = pluginDirectories ?? DefaultPluginDirectories;
+        // compat(docker): the root is 0701, so containers' users reach their volume's _data but cannot list others.
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        _local = new LocalDriver(Root, mounts);
+        LocalDriver.CleanUp(Root);
+        Load();
     }
 
     /// <summary>The local driver's root (<c>&lt;data-root&gt;/volumes</c>).</summary>
     public string Root { get; }
 
+    /// <summary>The directories searched for volume plugins.</summary>
+    public IReadOnlyList<string> PluginDirectories { get; }
+
     /// <summary><c>docker volume create</c>. A null or empty name gets 64 hex digits. Creating a name that exists
     /// with the same driver returns the existing volume, as Docker does.</summary>
-    public Volume Create(string? name, string? driver = null, IReadOnlyDictionary<string, string>? options = null, IReadOnlyDictionary<string, string>? labels = null) => throw new NotImplementedException();
+    public Volume Create(string? name, string? driver = null, IReadOnlyDictionary<string, string>? options = null, IReadOnlyDictionary<string, string>? labels = null)
+    {
+        name = string.IsNullOrEmpty(name) ? Ids.New() : name;
+        driver = string.IsNullOrEmpty(driver) ? null : driver;
+        // compat(docker): every failure of a create is "create NAME: why".
+        try
+        {
+            VolumeNames.Validate(name);
+            using var held = _names.Acquire(name);
+            if (Find(name) is { } existing)
+            {
+                if (driver is not null)
+                {
+                    var wanted = DriverFor(driver);
+                    if (wanted.Name != existing.Meta.Driver)
+                    {
+                        throw BerthException.Conflict($"driver '{existing.Meta.Driver}' already has volume '{name}': volume name must be unique");
+                    }
+                }
+                return ToVolume(existing);
+            }
+            var d = DriverFor(driver ?? LocalDriver.DriverName);
+            d.Create(name, options);
+            var meta = new VolumeMeta
+            {
+                Name = name,
+                Driver = d.Name,
+                Labels = labels is { Count: > 0 } ? new Dictionary<string, string>(labels) : null,
+                Options = options is { Count: > 0 } ? new Dictionary<string, string>(options) : null,
+                CreatedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            };
+            try
+            {
+                Directory.CreateDirectory(Path.Join(Root, name));
+                AtomicFile.Write(Path.Join(Root, name, MetaFile), JsonSerializer.SerializeToUtf8Bytes(meta, VolumeJson.Default.VolumeMeta));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TryRemoveFromDriver(d, name);
+                throw new BerthException(ErrorKind.Unknown, $"error while persisting volume metadata: {e.Message}", e);
+            }
+            var entry = new Entry(meta);
+            lock (_lock)
+            {
+                _volumes[name] = entry;
+            }
+            return ToVolume(entry);
+        }
+        catch (BerthException e)
+        {
+            throw new BerthException(e.Kind, $"create {name}: {e.Message}", e);
+        }
+    }
 
     /// <summary>NotFound with Docker's <c>get NAME: no such volume</c>.</summary>
-    public Volume Get(string name) => throw new NotImplementedException();
+    public Volume Get(string name) => TryGet(name) ?? throw NoSuchVolume(name);
 
-    public Volume? TryGet(string name) => throw new NotImplementedException();
+    public Volume? TryGet(string name) => Find(name) is { } e ? ToVolume(e) : null;
 
-    public IReadOnlyList<Volume> List() => throw new NotImplementedException();
+    public IReadOnlyList<Volume> List()
+    {
+        List<Entry> all;
+        lock (_lock)
+        {
+            all = [.. _volumes.Values];
+        }
+        return [.. all.Select(ToVolume).OrderBy(v => v.Name, StringComparer.Ordinal)];
+    }
 
     /// <summary><c>docker volume rm</c>: Conflict <c>remove NAME: volume is in use - [ids]</c> while a container
     /// refers to it (even with <paramref name="force"/>, as Docker); with force a missing volume is no error.</summary>
-    public void Remove(string name, bool force = false) => throw new NotImplementedException();
+    public void Remove(string name, bool force = false)
+    {
+        using var held = _names.Acquire(name);
+        if (Find(name) is not { } entry)
+        {
+            if (force)
+            {
+                return;
+            }
+            throw NoSuchVolume(name);
+        }
+        RemoveHeld(entry, force);
+    }
 
     /// <summary>Records that container <paramref name="containerId"/> uses the volume (from create until rm).</summary>
-    public void Reference(string name, string containerId) => throw new NotImplementedException();
+    public void Reference(string name, string containerId)
+    {
+        var entry = Find(name) ?? throw NoSuchVolume(name);
+        lock (entry)
+        {
+            if (entry.Removed)
+            {
+                throw NoSuchVolume(name);
+            }
+            entry.Refs.Add(containerId);
+        }
+    }
 
-    public void Release(string name, string containerId) => throw new NotImplementedException();
+    public void Release(string name, string containerId)
+    {
+        if (Find(name) is { } entry)
+        {
+            lock (entry)
+            {
+                entry.Refs.Remove(containerId);
+            }
+        }
+    }
 
     /// <summary>The containers referring to the volume.</summary>
-    public IReadOnlyCollection<string> Users(string name) => throw new NotImplementedException();
+    public IReadOnlyCollection<string> Users(string name)
+    {
+        if (Find(name) is not { } entry)
+        {
+            return [];
+        }
+        lock (entry)
+        {
+            return [.. entry.Refs.Order(StringComparer.Ordinal)];
+        }
+    }
 
     /// <summary>Makes the volume's data reachable for a container that starts, and returns its host path. Counts
     /// per container: the first mount of a local volume with a device mounts it, a plugin is asked each time.</summary>
-    public string Mount(string name, string containerId) => throw new NotImplementedException();
+    public string Mount(string name, string containerId)
+    {
+        using var held = _names.Acquire(name);
+        var entry = Find(name) ?? throw NoSuchVolume(name);
+        var driver = DriverFor(entry.Meta.Driver);
+        // compat(docker): a mount has an id of its own, which a plugin is given on mount and unmount.
+        var mountId = Ids.New();
+        var path = driver.Mount(name, mountId);
+        lock (entry)
+        {
+            if (!entry.Mounts.TryGetValue(containerId, out var ids))
+            {
+                entry.Mounts[containerId] = ids = [];
+            }
+            ids.Add(mountId);
+        }
+        return path;
+    }
 
     /// <summary>Undoes <see cref="Mount"/> for a container that stopped; the last one unmounts a device.</summary>
-    public void Unmount(string name, string containerId) => throw new NotImplementedException();
+    public void Unmount(string name, string containerId)
+    {
+        using var held = _names.Acquire(name);
+        if (Find(name) is not { } entry)
+        {
+            return;
+        }
+        string mountId;
+        lock (entry)
+        {
+            if (!entry.Mounts.TryGetValue(containerId, out var ids) || ids.Count == 0)
+            {
+                return;
+            }
+            mountId = ids[^1];
+            ids.RemoveAt(ids.Count - 1);
+            if (ids.Count == 0)
+            {
+                entry.Mounts.Remove(containerId);
+            }
+        }
+        DriverFor(entry.Meta.Driver).Unmount(name, mountId);
+    }
 
     /// <summary>After the engine has mounted again what its running containers use (daemon restart), unmounts
     /// what nobody uses: mounts left by a crashed daemon.</summary>
-    public void UnmountUnused() => throw new NotImplementedException();
+    public void UnmountUnused()
+    {
+        foreach (var name in _local.UnmountUnused())
+        {
+            Log.Info("unmounted an unused volume", ("volume", name));
+        }
+    }
 
     /// <summary>Bytes the volume holds on this host; -1 where the driver cannot tell (plugins).</summary>
-    public long Size(string name) => throw new NotImplementedException();
+    public long Size(string name)
+    {
+        var entry = Find(name) ?? throw NoSuchVolume(name);
+        return DriverFor(entry.Meta.Driver).Size(name);
+    }
 
     /// <summary>Removes the unused volumes <paramref name="match"/> accepts; returns their names and the bytes
     /// freed.</summary>
-    public (IReadOnlyList<string> Deleted, long Reclaimed) Prune(Func<Volume, bool> match) => throw new NotImplementedException();
+    public (IReadOnlyList<string> Deleted, long Reclaimed) Prune(Func<Volume, bool> match)
+    {
+        var deleted = new List<string>();
+        long reclaimed = 0;
+        foreach (var v in List())
+        {
+            if (!match(v))
+            {
+                continue;
+            }
+            using var held = _names.Acquire(v.Name);
+            if (Find(v.Name) is not { } entry || InUse(entry).Count > 0)
+            {
+                continue;
+            }
+            try
+            {
+                var size = Math.Max(0, DriverFor(entry.Meta.Driver).Size(v.Name));
+                RemoveHeld(entry, force: false);
+                deleted.Add(v.Name);
+                reclaimed += size;
+            }
+            catch (BerthException e)
+            {
+                // compat(docker): a volume that cannot be removed is skipped, the others are pruned.
+                Log.Warn("could not remove a volume while pruning", ("volume", v.Name), ("error", e.Message));
+            }
+        }
+        return (deleted, reclaimed);
+    }
+
+    private void RemoveHeld(Entry entry, bool force)
+    {
+        var name = entry.Meta.Name;
+        lock (entry)
+        {
+            var users = InUse(entry);
+            if (users.Count > 0)
+            {
+                throw BerthException.Conflict($"remove {name}: volume is in use - [{string.Join(", ", users)}]");
+            }
+            entry.Removed = true;
+        }
+        try
+        {
+            var driver = DriverFor(entry.Meta.Driver);
+            driver.Remove(name);
+        }
+        catch (BerthException) when (force)
+        {
+            // compat(docker): -f purges the volume from the store even when its driver failed to remove it.
+        }
+        catch
+        {
+            lock (entry)
+            {
+                entry.Removed = false;
+            }
+            throw;
+        }
+        try
+        {
+            var dir = Path.Join(Root, name);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warn("cannot delete a volume's metadata", ("volume", name), ("error", e.Message));
+        }
+        lock (_lock)
+        {
+            _volumes.Remove(name);
+        }
+    }
+
+    /// <summary>The containers that refer to the volume or have it mounted; the caller holds the entry.</summary>
+    private static List<string> InUse(Entry entry) =>
+        [.. entry.Refs.Union(entry.Mounts.Keys).Order(StringComparer.Ordinal)];
+
+    private void Load()
+    {
+        var table = Mounts.Read();
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var name = Path.GetFileName(dir);
+            try
+            {
+                VolumeNames.Validate(name);
+            }
+            catch (BerthException)
+            {
+                continue;
+            }
+            var meta = ReadMeta(name);
+            if (meta is null)
+            {
+                if (!_local.Exists(name))
+                {
+                    continue;
+                }
+                // A volume of Docker's, or one whose create did not finish: a local volume, dated by its directory.
+                meta = new VolumeMeta { Name = name, Driver = LocalDriver.DriverName, CreatedAt = ChangeTime(dir) };
+            }
+            if (meta.Driver == LocalDriver.DriverName)
+            {
+                var options = _local.Load(name, table);
+                meta.Options ??= options;
+            }
+            _volumes[name] = new Entry(meta);
+        }
+    }
+
+    private VolumeMeta? ReadMeta(string name)
+    {
+        var path = Path.Join(Root, name, MetaFile);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            var meta = JsonSerializer.Deserialize(File.ReadAllBytes(path), VolumeJson.Default.VolumeMeta);
+            if (meta is null || meta.Driver.Length == 0)
+            {
+                return null;
+            }
+            meta.Name = name;
+            return meta;
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            Log.Warn("unreadable volume metadata", ("volume", name), ("error", e.Message));
+            return null;
+        }
+    }
+
+    private static DateTimeOffset ChangeTime(string dir) =>
+        Fs.TryStat(dir, out var st) ? DateTimeOffset.FromUnixTimeSeconds(st.st_ctim.tv_sec) : DateTimeOffset.UnixEpoch;
+
+    private Entry? Find(string name)
+    {
+        lock (_lock)
+        {
+            return _volumes.GetValueOrDefault(name);
+        }
+    }
+
+    private VolumeDriver DriverFor(string name) =>
+        name == LocalDriver.DriverName
+            ? _local
+            // compat(docker): the volume drivers' registry's words.
+            : throw BerthException.NotFound($"error looking up volume plugin {name}: plugin \"{name}\" not found");
+
+    private static void TryRemoveFromDriver(VolumeDriver driver, string name)
+    {
+        try
+        {
+            driver.Remove(name);
+        }
+        catch (BerthException e)
+        {
+            Log.Warn("cannot undo a volume create", ("volume", name), ("error", e.Message));
+        }
+    }
+
+    private Volume ToVolume(Entry entry)
+    {
+        var meta = entry.Meta;
+        var driver = DriverFor(meta.Driver);
+        var found = driver.Get(meta.Name);
+        return new Volume
+        {
+            Name = meta.Name,
+            Driver = meta.Driver,
+            Mountpoint = found?.Mountpoint ?? "",
+            CreatedAt = meta.CreatedAt,
+            Labels = meta.Labels is null ? [] : new Dictionary<string, string>(meta.Labels),
+            Options = meta.Options is null ? null : new Dictionary<string, string>(meta.Options),
+            Scope = driver.Scope,
+            Status = found?.Status,
+        };
+    }
+
+    private static BerthException NoSuchVolume(string name) => BerthException.NotFound($"get {name}: no such volume");
+
+    private sealed class Entry(VolumeMeta meta)
+    {
+        public VolumeMeta Meta { get; } = meta;
+
+        /// <summary>Containers that refer to the volume.</summary>
+        public HashSet<string> Refs { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Container → the ids of its mounts of the volume, in order.</summary>
+        public Dictionary<string, List<string>> Mounts { get; } = new(StringComparer.Ordinal);
+
+        public bool Removed { get; set; }
+    }
 }
 
 /// <summary>Performs and undoes the host mounts of volumes (wired to the runtime's mounter).</summary>
