@@ -15,6 +15,7 @@ public static class DockerApi
         ArchiveRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
         NetworkRoutes.Map(router, services);
+        VolumeRoutes.Map(router, services);
         DiskUsageRoutes.Map(router, services);
         return router;
     }

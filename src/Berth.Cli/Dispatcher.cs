@@ -6,7 +6,7 @@ namespace Berth.Cli;
 
 /// <summary>
 /// Reads the global flags (<c>-H</c>, <c>-v</c>), finds the command (plus docker's <c>container</c>/<c>image</c>
-/// management aliases and the <c>network</c> commands), parses its flags and runs it.
+/// management aliases and the <c>network</c> and <c>volume</c> commands), parses its flags and runs it.
 /// </summary>
 internal static class Dispatcher
 {
@@ -119,6 +119,18 @@ internal static class Dispatcher
         _ => null,
     };
 
+    private static readonly string[] VolumeCommands = ["create", "inspect", "ls", "prune", "rm"];
+
+    private static Command? VolumeSub(string name) => name switch
+    {
+        "create" => new VolumeCreateCommand(),
+        "inspect" => new InspectCommand(InspectKind.Volume),
+        "ls" or "list" => new VolumeLsCommand(),
+        "prune" => new VolumePruneCommand(),
+        "rm" or "remove" => new VolumeRmCommand(),
+        _ => null,
+    };
+
     public static int Run(IReadOnlyList<string> args, ConsoleStreams io, Func<string, string?> getEnv)
     {
         var global = new FlagSet(interspersed: false);
@@ -157,22 +169,23 @@ internal static class Dispatcher
         var path = "berth " + name;
         var cmdArgs = rest.Skip(1).ToList();
         Command? command;
-        if (name == "network")
+        if (name is "network" or "volume")
         {
+            var help = name == "network" ? NetworkHelp() : VolumeHelp();
             if (cmdArgs.Count == 0)
             {
                 // compat(docker): without a subcommand the help is shown on stderr, and that is no error.
-                io.Err.Write(Encoding.UTF8.GetBytes(NetworkHelp()));
+                io.Err.Write(Encoding.UTF8.GetBytes(help));
                 return 0;
             }
             if (cmdArgs[0] is "--help" or "-h")
             {
-                io.Write(NetworkHelp());
+                io.Write(help);
                 return 0;
             }
-            command = NetworkSub(cmdArgs[0]) ??
-                throw new StatusException($"berth: unknown command: berth network {cmdArgs[0]}\n\nUsage:  berth network\n\nRun 'berth network --help' for more information", 1);
-            path = $"berth network {command.Name}";
+            command = (name == "network" ? NetworkSub(cmdArgs[0]) : VolumeSub(cmdArgs[0])) ??
+                throw new StatusException($"berth: unknown command: berth {name} {cmdArgs[0]}\n\nUsage:  berth {name}\n\nRun 'berth {name} --help' for more information", 1);
+            path = $"berth {name} {command.Name}";
             cmdArgs.RemoveAt(0);
         }
         else if (Groups.ContainsKey(name))
@@ -255,7 +268,7 @@ internal static class Dispatcher
             ("ps", "List containers"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
-        (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("system", "Manage Berth")];
+        (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("system", "Manage Berth"), ("volume", "Manage volumes")];
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
@@ -303,6 +316,17 @@ internal static class Dispatcher
             sb.Append("  ").Append(n.PadRight(12)).Append(NetworkSub(n)!.Summary).Append('\n');
         }
         return sb.Append("\nRun 'berth network COMMAND --help' for more information on a command.\n").ToString();
+    }
+
+    /// <summary>The <c>volume</c> command list, from the subcommands' own summaries.</summary>
+    private static string VolumeHelp()
+    {
+        var sb = new StringBuilder("\nUsage:  berth volume COMMAND\n\nManage volumes\n\nCommands:\n");
+        foreach (var n in VolumeCommands)
+        {
+            sb.Append("  ").Append(n.PadRight(12)).Append(VolumeSub(n)!.Summary).Append('\n');
+        }
+        return sb.Append("\nRun 'berth volume COMMAND --help' for more information on a command.\n").ToString();
     }
 
     /// <summary>A group's command list, from the subcommands' own summaries.</summary>

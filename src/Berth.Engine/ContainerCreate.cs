@@ -31,6 +31,7 @@ public sealed partial class ContainerService
             throw BerthException.Invalid("No command specified");
         }
         Normalize(host);
+        var mountPoints = PlanMounts(config, host);
         var networkSettings = new ContainerNetworkSettings();
         ConfigureNetworks(config, host, networking, networkSettings);
         PortRequests(config, host);
@@ -51,6 +52,7 @@ public sealed partial class ContainerService
             Config = config,
             HostConfig = host,
             NetworkSettings = networkSettings,
+            MountPoints = mountPoints,
             Driver = _images.Snapshotter.Name,
             ResolvConfPath = Path.Join(dir, "resolv.conf"),
             HostnamePath = Path.Join(dir, "hostname"),
@@ -74,7 +76,16 @@ public sealed partial class ContainerService
             Directory.CreateDirectory(dir);
             EtcFiles.Write(dir, config.Hostname, config.Domainname, host.ExtraHosts);
             _images.PrepareRootfs(id, image);
-            Persist(container);
+            AcquireVolumes(id, mountPoints);
+            try
+            {
+                Persist(container);
+            }
+            catch
+            {
+                ReleaseVolumes(container, removeAnonymous: true);
+                throw;
+            }
         }
         catch
         {
@@ -221,10 +232,6 @@ public sealed partial class ContainerService
         if (!string.IsNullOrEmpty(h.Runtime) && h.Runtime != "berth" && !_options.Runtimes.ContainsKey(h.Runtime))
         {
             throw BerthException.Invalid($"Unknown runtime specified {h.Runtime}");
-        }
-        if (h.Binds is { Count: > 0 } || h.Mounts is { Count: > 0 } || h.Tmpfs is { Count: > 0 } || h.VolumesFrom is { Count: > 0 })
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "volumes, bind mounts and tmpfs mounts are not supported by this berthd yet");
         }
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.

@@ -20,6 +20,8 @@ internal sealed class ContainerEntry(Container container)
     public CancellationTokenSource? PendingRestart { get; set; }
     /// <summary>The wait before the last policy restart (the back-off doubles from it).</summary>
     public TimeSpan RestartBackoff { get; set; }
+    /// <summary>Its volumes are mounted for it (between a start and the end of that run).</summary>
+    public bool VolumesMounted { get; set; }
 }
 
 /// <summary>What <c>POST /containers/{id}/wait</c> answers.</summary>

@@ -71,7 +71,8 @@ public sealed partial class ContainerService
             {
                 WriteEtcFiles(c, endpoints);
             }
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner);
+            var userMounts = MountVolumes(entry, rootfs);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner, userMounts);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -338,6 +339,7 @@ public sealed partial class ContainerService
                 Directory.Delete(dir, recursive: true);
             }
             _metadata.DeleteContainer(c.Id);
+            ReleaseVolumes(c, removeVolumes);
             List<TaskCompletionSource<ContainerExit>> waiters;
             ForgetExecs(c.Id);
             lock (_lock)
@@ -358,7 +360,6 @@ public sealed partial class ContainerService
             {
                 w.TrySetResult(new ContainerExit(c.State.ExitCode, null));
             }
-            _ = removeVolumes; // anonymous volumes arrive with the storage work
         }
         finally
         {
@@ -372,6 +373,7 @@ public sealed partial class ContainerService
     /// </summary>
     public async Task RestoreAsync(CancellationToken ct = default)
     {
+        RestoreVolumes();
         List<ContainerEntry> entries;
         lock (_lock)
         {

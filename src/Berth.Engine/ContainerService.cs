@@ -230,6 +230,7 @@ public sealed partial class ContainerService
         if (Find(id) is { } entry)
         {
             ReleaseNetworks(entry.Container);
+            UnmountVolumes(entry);
         }
         var bundle = BundleOf(id);
         RootfsMounter.Unmount(Path.Join(bundle, "rootfs"));

@@ -72,7 +72,7 @@ internal static class SpecBuilder
 
     /// <param name="networkOwner">The container whose network namespace (and hosts, hostname and resolv.conf files)
     /// this one shares: <c>--network container:X</c>.</param>
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null)
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null, IReadOnlyList<Mount>? userMounts = null)
     {
         var config = c.Config;
         var host = c.HostConfig;
@@ -119,6 +119,17 @@ internal static class SpecBuilder
             new() { Destination = "/etc/hostname", Type = "bind", Source = etc.HostnamePath, Options = ["rbind", "rprivate"] },
             new() { Destination = "/etc/hosts", Type = "bind", Source = etc.HostsPath, Options = ["rbind", "rprivate"] },
         };
+
+        if (userMounts is { Count: > 0 })
+        {
+            // compat(docker): a user's mount replaces the default one at its destination (a /dev of the user's
+            // replaces every default below /dev too), and user mounts follow the defaults, shallowest first, so
+            // that /a is mounted before /a/b.
+            var taken = userMounts.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
+            var dev = taken.Contains("/dev");
+            mounts.RemoveAll(m => taken.Contains(m.Destination) || dev && m.Destination.StartsWith("/dev/", StringComparison.Ordinal));
+            mounts.AddRange(userMounts.OrderBy(m => m.Destination.Count(ch => ch == '/')));
+        }
 
         var resources = new LinuxResources
         {

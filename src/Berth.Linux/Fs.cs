@@ -112,6 +112,13 @@ public static unsafe class Fs
         Sys.Check(LibC.utimensat(LibC.AT_FDCWD, path, times, LibC.AT_SYMLINK_NOFOLLOW), "utimensat", path);
     }
 
+    /// <summary>The mount flags (statvfs <c>f_flag</c>: ST_RDONLY, ST_NOSUID…) of the mount holding <paramref name="path"/>.</summary>
+    public static ulong StatVfsFlags(string path)
+    {
+        Sys.Check(LibC.statvfs(path, out var st), "statvfs", path);
+        return st.f_flag;
+    }
+
     public static LibC.Stat Lstat(string path)
     {
         Sys.Check(LibC.fstatat(LibC.AT_FDCWD, path, out var st, LibC.AT_SYMLINK_NOFOLLOW), "lstat", path);

@@ -72,10 +72,23 @@ public static unsafe partial class LibC
 
     // syscall numbers (x86-64)
     public const long SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_pidfd_send_signal = 424,
-        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438;
+        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442;
+
+    // mount_setattr(2)
+    public const uint AT_RECURSIVE = 0x8000;
+    public const ulong MOUNT_ATTR_RDONLY = 0x1;
 
     // tty ioctls (asm-generic/ioctls.h)
     public const ulong TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431, TIOCGPTPEER = 0x5441;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MountAttr
+    {
+        public ulong attr_set;
+        public ulong attr_clr;
+        public ulong propagation;
+        public ulong userns_fd;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct OpenHow
@@ -185,6 +198,19 @@ public static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statvfs(string path, out StatVfs buf);
+
+    // statvfs(3) f_flag
+    public const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatVfs
+    {
+        public ulong f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail, f_fsid, f_flag, f_namemax;
+        public fixed int __f_spare[6];
+    }
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chdir(string path);
@@ -359,6 +385,16 @@ public static unsafe partial class LibC
         fixed (OpenHow* ph = &how)
         {
             return (int)syscall(SYS_openat2, dirfd, (long)pp, (long)ph, sizeof(OpenHow), 0);
+        }
+    }
+
+    public static int mount_setattr(int dirfd, string path, uint flags, in MountAttr attr)
+    {
+        var p = Utf8(path);
+        fixed (byte* pp = p)
+        fixed (MountAttr* pa = &attr)
+        {
+            return (int)syscall(SYS_mount_setattr, dirfd, (long)pp, flags, (long)pa, sizeof(MountAttr));
         }
     }
 

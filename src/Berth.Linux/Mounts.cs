@@ -12,6 +12,11 @@ public static class Mounts
         }
     }
 
+    /// <summary>Makes the mount at <paramref name="target"/> and every mount beneath it read-only (a recursive
+    /// read-only bind; mount(2) can only change one mount at a time).</summary>
+    public static void MakeReadOnlyRecursive(string target) =>
+        Sys.Check(LibC.mount_setattr(LibC.AT_FDCWD, target, LibC.AT_RECURSIVE, new LibC.MountAttr { attr_set = LibC.MOUNT_ATTR_RDONLY }), "mount_setattr", target);
+
     public static void Unmount(string target, int flags = 0) =>
         Sys.Check(LibC.umount2(target, flags), "umount2", target);
 
@@ -42,7 +47,10 @@ public static class Mounts
                 continue;
             }
             var dash = Array.IndexOf(f, "-", 6);
-            list.Add(new MountInfo(Unescape(f[4]), dash > 0 ? f[dash + 1] : "", dash > 0 ? Unescape(f[dash + 2]) : "", f[5], dash > 0 && f.Length > dash + 3 ? f[dash + 3] : "", Unescape(f[3])));
+            list.Add(new MountInfo(Unescape(f[4]), dash > 0 ? f[dash + 1] : "", dash > 0 ? Unescape(f[dash + 2]) : "", f[5], dash > 0 && f.Length > dash + 3 ? f[dash + 3] : "", Unescape(f[3]))
+            {
+                Optional = dash > 6 ? string.Join(' ', f[6..dash]) : "",
+            });
         }
         return list;
     }
@@ -73,4 +81,8 @@ public static class Mounts
 /// <summary>A line of mountinfo(5): <paramref name="Options"/> are the mount point's, <paramref name="SuperOptions"/>
 /// the filesystem's (where cgroup v1 lists its controllers); <paramref name="Root"/> is the directory of the
 /// filesystem that is mounted (not "/" for a bind of a subdirectory).</summary>
-public sealed record MountInfo(string MountPoint, string FsType, string Source, string Options, string SuperOptions, string Root = "/");
+public sealed record MountInfo(string MountPoint, string FsType, string Source, string Options, string SuperOptions, string Root = "/")
+{
+    /// <summary>The optional fields: propagation such as <c>shared:1 master:2</c>; empty for a private mount.</summary>
+    public string Optional { get; init; } = "";
+}

@@ -3,7 +3,9 @@ using Berth.Linux;
 namespace Berth.Runtime;
 
 /// <summary>OCI mount options split the way mount(2) wants them: flags, propagation, and the fs-specific data.</summary>
-public sealed record MountOptions(ulong Flags, ulong ClearFlags, ulong Propagation, string Data)
+/// <summary><c>rro</c> (runc's recursive read-only) sets <see cref="RecursiveReadOnly"/>: the mounts beneath a
+/// read-only rbind become read-only as well.</summary>
+public sealed record MountOptions(ulong Flags, ulong ClearFlags, ulong Propagation, string Data, bool RecursiveReadOnly = false)
 {
     public bool IsBind => (Flags & LibC.MS_BIND) != 0;
     public bool IsReadOnly => (Flags & LibC.MS_RDONLY) != 0;
@@ -53,10 +55,16 @@ public sealed record MountOptions(ulong Flags, ulong ClearFlags, ulong Propagati
     public static MountOptions Parse(IEnumerable<string>? options)
     {
         ulong flags = 0, clear = 0, propagation = 0;
+        var recursiveReadOnly = false;
         var data = new List<string>();
         foreach (var o in options ?? [])
         {
-            if (Known.TryGetValue(o, out var k))
+            if (o == "rro")
+            {
+                flags |= LibC.MS_RDONLY;
+                recursiveReadOnly = true;
+            }
+            else if (Known.TryGetValue(o, out var k))
             {
                 if (k.Clear)
                 {
@@ -78,6 +86,6 @@ public sealed record MountOptions(ulong Flags, ulong ClearFlags, ulong Propagati
                 data.Add(o);
             }
         }
-        return new MountOptions(flags, clear, propagation, string.Join(',', data));
+        return new MountOptions(flags, clear, propagation, string.Join(',', data), recursiveReadOnly);
     }
 }

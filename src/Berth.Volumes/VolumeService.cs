@@ -45,11 +45,16 @@ public sealed class VolumeService
     /// <summary>The directories searched for volume plugins.</summary>
     public IReadOnlyList<string> PluginDirectories { get; }
 
-    /// <summary><c>docker volume create</c>. A null or empty name gets 64 hex digits. Creating a name that exists
-    /// with the same driver returns the existing volume, as Docker does.</summary>
+    /// <summary><c>docker volume create</c>. A null or empty name gets 64 hex digits and, as from Docker 23, the
+    /// label <see cref="Volume.AnonymousLabel"/> (so <c>volume prune</c> takes it by default). Creating a name that
+    /// exists with the same driver returns the existing volume, as Docker does.</summary>
     public Volume Create(string? name, string? driver = null, IReadOnlyDictionary<string, string>? options = null, IReadOnlyDictionary<string, string>? labels = null)
     {
-        name = string.IsNullOrEmpty(name) ? Ids.New() : name;
+        if (string.IsNullOrEmpty(name))
+        {
+            name = Ids.New();
+            labels = new Dictionary<string, string>(labels ?? new Dictionary<string, string>()) { [Volume.AnonymousLabel] = "" };
+        }
         driver = string.IsNullOrEmpty(driver) ? null : driver;
         // compat(docker): every failure of a create is "create NAME: why".
         try
@@ -234,14 +239,15 @@ public sealed class VolumeService
     }
 
     /// <summary>Removes the unused volumes <paramref name="match"/> accepts; returns their names and the bytes
-    /// freed.</summary>
+    /// freed. compat(docker): only volumes of the local driver without options are candidates (a plugin's volume,
+    /// or a tmpfs, nfs or bind, frees nothing here).</summary>
     public (IReadOnlyList<string> Deleted, long Reclaimed) Prune(Func<Volume, bool> match)
     {
         var deleted = new List<string>();
         long reclaimed = 0;
         foreach (var v in List())
         {
-            if (!match(v))
+            if (v.Driver != LocalDriver.DriverName || v.Options is { Count: > 0 } || !match(v))
             {
                 continue;
             }

@@ -267,4 +267,31 @@ public sealed class SpecBuilderTests
         Assert.Equal("1", spec.Linux!.Sysctl!["net.ipv4.ip_forward"]);
         Assert.False(Build(Container()).Process!.NoNewPrivileges);
     }
+
+    [Fact]
+    public void User_mounts_replace_the_defaults_at_their_destination_and_follow_them_shallowest_first()
+    {
+        Mount[] user =
+        [
+            new() { Destination = "/data/logs", Type = "bind", Source = "/srv/logs", Options = ["rbind", "rw", "rprivate"] },
+            new() { Destination = "/data", Type = "bind", Source = "/srv/data", Options = ["rbind", "ro", "rprivate"] },
+            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "tmpfs", Options = ["size=1g"] },
+        ];
+
+        var mounts = SpecBuilder.Build(Container(), Root, "/r", "/berth/c", true, userMounts: user).Mounts;
+
+        Assert.Single(mounts, m => m.Destination == "/dev/shm");
+        Assert.Equal(["/data", "/data/logs", "/dev/shm"], mounts.Skip(mounts.Count - 3).Select(m => m.Destination));
+    }
+
+    [Fact]
+    public void A_user_dev_replaces_every_default_below_dev()
+    {
+        Mount[] user = [new() { Destination = "/dev", Type = "bind", Source = "/dev", Options = ["rbind"] }];
+
+        var mounts = SpecBuilder.Build(Container(), Root, "/r", "/berth/c", true, userMounts: user).Mounts;
+
+        Assert.DoesNotContain(mounts, m => m.Destination.StartsWith("/dev/", StringComparison.Ordinal));
+        Assert.Single(mounts, m => m.Destination == "/dev");
+    }
 }

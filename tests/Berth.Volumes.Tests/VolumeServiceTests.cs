@@ -37,6 +37,9 @@ public sealed class VolumeServiceTests : IDisposable
         Assert.Matches("^[0-9a-f]{64}$", v.Name);
         Assert.Matches("^[0-9a-f]{64}$", w.Name);
         Assert.NotEqual(v.Name, w.Name);
+        // compat(docker): since Docker 23 an unnamed volume is anonymous, and prune takes it by default.
+        Assert.True(v.IsAnonymous && w.IsAnonymous);
+        Assert.False(service.Create("named").IsAnonymous);
     }
 
     public static TheoryData<string, string> BadNames => new()
@@ -199,12 +202,14 @@ public sealed class VolumeServiceTests : IDisposable
         File.WriteAllBytes(Path.Join(gone.Mountpoint, "f"), new byte[4096]);
         service.Create("anon", labels: new Dictionary<string, string> { [Volume.AnonymousLabel] = "" });
         service.Reference("used", "c1");
+        // compat(docker): a volume with options frees nothing here, and is never pruned.
+        service.Create("tmp", options: new Dictionary<string, string> { ["type"] = "tmpfs", ["device"] = "tmpfs" });
 
         var (deleted, reclaimed) = service.Prune(v => !v.Labels.ContainsKey("keep"));
 
         Assert.Equal(["anon", "gone"], deleted.Order());
         Assert.Equal(4096, reclaimed);
-        Assert.Equal(["keep", "used"], service.List().Select(v => v.Name));
+        Assert.Equal(["keep", "tmp", "used"], service.List().Select(v => v.Name));
         Assert.True(service.TryGet("anon") is null && !Directory.Exists(Path.Join(_root.Path, "gone")));
     }
 

@@ -104,6 +104,8 @@ internal static class ContainerRoutes
                 !filters.MatchExact("status", status) ||
                 !filters.MatchExact("health", ct.State.Health?.Status ?? HealthStatus.None) ||
                 !filters.MatchAny("exited", x => status == "exited" && ct.State.ExitCode.ToString(CultureInfo.InvariantCulture) == x) ||
+                // compat(docker): a volume filter names a volume, a bind's host path or a destination.
+                !filters.MatchAny("volume", x => ct.MountPoints.Any(m => (m.Name.Length > 0 ? m.Name : m.Source) == x || m.Destination == x)) ||
                 ancestors.Count > 0 && !ancestors.Contains(ct.Image) && !ancestors.Contains(ct.Config.Image) ||
                 before is { } bt && ct.Created >= bt ||
                 since is { } st && ct.Created <= st)
@@ -160,6 +162,7 @@ internal static class ContainerRoutes
             HostConfig = new SummaryHostConfig { NetworkMode = ct.HostConfig.NetworkMode },
             Ports = NetworkMapper.Ports(ct),
             NetworkSettings = new SummaryNetworkSettings { Networks = NetworkMapper.Endpoints(ct) },
+            Mounts = Mounts(ct),
             SizeRw = size?.Rw,
             SizeRootFs = size?.RootFs,
         };
@@ -255,8 +258,23 @@ internal static class ContainerRoutes
             Config = ct.Config,
             ExecIDs = s.Containers.ExecIds(ct.Id),
             NetworkSettings = NetworkMapper.Inspect(ct),
+            Mounts = Mounts(ct),
         };
     }
+
+    /// <summary>The container's volumes, binds and <c>--mount</c> tmpfs mounts as inspect and ps show them.</summary>
+    private static List<MountSummary> Mounts(Container ct) =>
+        [.. ct.MountPoints.Select(m => new MountSummary
+        {
+            Type = m.Type,
+            Name = m.Type == "volume" ? m.Name : null,
+            Source = m.Source,
+            Destination = m.Destination,
+            Driver = m.Type == "volume" ? m.Driver : null,
+            Mode = m.Mode,
+            RW = m.RW,
+            Propagation = m.Propagation,
+        })];
 
     private static async Task WaitAsync(ApiContext c, EngineServices s)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Berth.Api.Docker.Models;
 using Berth.Common;
 using Berth.Engine;
@@ -86,17 +85,7 @@ internal static class DiskUsageRoutes
         }).ToList(),
         // compat(docker): SizeRw is left out when 0 (Go's omitempty), SizeRootFs too.
         Containers = report.Containers?.Select(c => OmitZeroSizes(ContainerRoutes.Summary(s, c.Container, (c.SizeRw, c.SizeRootFs)))).ToList(),
-        Volumes = report.Volumes?.Select(v => new VolumeUsageSummary
-        {
-            CreatedAt = v.Volume.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            Driver = v.Volume.Driver,
-            Labels = v.Volume.Labels.Count == 0 ? null : v.Volume.Labels,
-            Mountpoint = v.Volume.Mountpoint,
-            Name = v.Volume.Name,
-            Options = v.Volume.Options,
-            Scope = v.Volume.Scope,
-            UsageData = new VolumeUsageData { RefCount = v.RefCount, Size = v.Size },
-        }).ToList(),
+        Volumes = report.Volumes?.Select(v => VolumeMapper.Resource(v.Volume, new VolumeUsageData { RefCount = v.RefCount, Size = v.Size })).ToList(),
         BuildCache = kinds.HasFlag(DiskUsageKinds.BuildCache) ? [] : null,
     };
 

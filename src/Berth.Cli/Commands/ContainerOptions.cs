@@ -108,6 +108,7 @@ internal static class ContainerOptions
         f.List("tmpfs", '\0', "Mount a tmpfs directory");
         f.List("volumes-from", '\0', "Mount volumes from the specified container(s)");
         f.List("volume", 'v', "Bind mount a volume");
+        f.List("mount", '\0', "Attach a filesystem mount to the container", MountFlag.Check, "mount");
         f.String("health-cmd", '\0', "Command to run to check health");
         f.String("health-interval", '\0', "Time between running the check (ms|s|m|h) (default 0s)", CheckDuration);
         f.Int("health-retries", '\0', "Consecutive failures needed to report unhealthy");
@@ -204,6 +205,10 @@ internal static class ContainerOptions
                 host = Path.GetFullPath(host);
             }
             (s.Binds ??= []).Add(host + v[parts[0].Length..]);
+        }
+        foreach (var m in f.GetList("mount"))
+        {
+            (s.Mounts ??= []).Add(MountFlag.Parse(m));
         }
         foreach (var t in f.GetList("tmpfs"))
         {

@@ -41,6 +41,7 @@ internal sealed class ContainerSpec
 
     // HostConfig
     public List<string>? Binds;
+    public List<MountFlag>? Mounts;
     public string ContainerIdFile = "";
     public string LogDriver = "";
     public Dictionary<string, string> LogOptions = new(StringComparer.Ordinal);

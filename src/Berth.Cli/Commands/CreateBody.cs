@@ -159,6 +159,15 @@ internal static class CreateBody
         w.Number("CpuPercent", 0);
         w.Number("IOMaximumIOps", 0);
         w.Number("IOMaximumBandwidth", 0);
+        if (s.Mounts is { Count: > 0 })
+        {
+            w.BeginArray("Mounts");
+            foreach (var m in s.Mounts)
+            {
+                m.Write(w);
+            }
+            w.EndArray();
+        }
         w.Strings("MaskedPaths", s.MaskedPaths);
         w.Strings("ReadonlyPaths", s.ReadonlyPaths);
         if (s.Init is { } init)

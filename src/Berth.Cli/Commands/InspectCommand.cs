@@ -8,7 +8,7 @@ using Berth.Cli.Templates;
 namespace Berth.Cli.Commands;
 
 /// <summary>
-/// <c>berth inspect</c>, <c>container inspect</c>, <c>image inspect</c>, <c>network inspect</c>: the daemon's JSON
+/// <c>berth inspect</c>, <c>container inspect</c>, <c>image inspect</c>, <c>network inspect</c>, <c>volume inspect</c>: the daemon's JSON
 /// re-indented inside <c>[ ]</c>, or a template per object. Untyped inspect tries a container, then an image, then
 /// network and volume.
 /// </summary>
@@ -21,6 +21,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
         InspectKind.Container => "[OPTIONS] CONTAINER [CONTAINER...]",
         InspectKind.Image => "[OPTIONS] IMAGE [IMAGE...]",
         InspectKind.Network => "[OPTIONS] NETWORK [NETWORK...]",
+        InspectKind.Volume => "[OPTIONS] VOLUME [VOLUME...]",
         _ => "[OPTIONS] NAME|ID [NAME|ID...]",
     };
 
@@ -29,6 +30,7 @@ internal sealed class InspectCommand(InspectKind kind) : Command
         InspectKind.Container => "Display detailed information on one or more containers",
         InspectKind.Image => "Display detailed information on one or more images",
         InspectKind.Network => "Display detailed information on one or more networks",
+        InspectKind.Volume => "Display detailed information on one or more volumes",
         _ => "Return low-level information on Docker objects",
     };
 
@@ -72,6 +74,10 @@ internal sealed class InspectCommand(InspectKind kind) : Command
         else if (kind == InspectKind.Network)
         {
             type = "network";
+        }
+        else if (kind == InspectKind.Volume)
+        {
+            type = "volume";
         }
         GoTemplate? template = null;
         if (format.Length > 0 && format != "json")

@@ -7,4 +7,5 @@ internal enum InspectKind
     Container,
     Image,
     Network,
+    Volume,
 }

@@ -120,7 +120,7 @@ internal sealed class SystemDfCommand : Command
         sb.Append("\nContainers space usage:\n\n");
         sb.Append(TableFormatter.Render(ContainerTable, Items(root, "Containers").Select(c => new ContainerRow(c, trunc: true, now, virtualSize: false)), new HeaderRow(HeaderRow.Containers)));
         sb.Append("\nLocal Volumes space usage:\n\n");
-        sb.Append(TableFormatter.Render(VolumeTable, Items(root, "Volumes").Select(v => new VolumeUsageRow(v)), new HeaderRow(HeaderRow.VolumeUsage)));
+        sb.Append(TableFormatter.Render(VolumeTable, Items(root, "Volumes").Select(v => new VolumeRow(v)), new HeaderRow(HeaderRow.Volumes)));
         var cacheSize = Items(root, "BuildCache").Sum(b => Long(b, "Size"));
         sb.Append("\nBuild cache usage: ").Append(HumanUnits.Size(cacheSize, 4)).Append("\n\n");
         sb.Append(TableFormatter.Render(BuildCacheTable, [], new HeaderRow(HeaderRow.BuildCache)));

@@ -53,18 +53,6 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["Reclaimable"] = "RECLAIMABLE",
     };
 
-    /// <summary><c>system df -v</c>'s volume table (docker's volume header).</summary>
-    public static readonly Dictionary<string, string> VolumeUsage = new(StringComparer.Ordinal)
-    {
-        ["Name"] = "VOLUME NAME",
-        ["Driver"] = "DRIVER",
-        ["Scope"] = "SCOPE",
-        ["Mountpoint"] = "MOUNTPOINT",
-        ["Labels"] = "LABELS",
-        ["Links"] = "LINKS",
-        ["Size"] = "SIZE",
-    };
-
     /// <summary><c>system df -v</c>'s build cache table.</summary>
     public static readonly Dictionary<string, string> BuildCache = new(StringComparer.Ordinal)
     {
@@ -88,6 +76,21 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["Internal"] = "INTERNAL",
         ["Labels"] = "LABELS",
         ["CreatedAt"] = "CREATED AT",
+    };
+
+    public static readonly Dictionary<string, string> Volumes = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "ID",
+        ["Name"] = "VOLUME NAME",
+        ["Group"] = "GROUP",
+        ["Driver"] = "DRIVER",
+        ["Scope"] = "SCOPE",
+        ["Availability"] = "AVAILABILITY",
+        ["Mountpoint"] = "MOUNTPOINT",
+        ["Labels"] = "LABELS",
+        ["Links"] = "LINKS",
+        ["Size"] = "SIZE",
+        ["Status"] = "STATUS",
     };
 
     public string TypeName => "formatter.SubHeaderContext";

@@ -24,6 +24,9 @@ public sealed class Container
     public ContainerConfig Config { get; set; } = new();
     public HostConfig HostConfig { get; set; } = new();
     public ContainerNetworkSettings NetworkSettings { get; set; } = new();
+    /// <summary>Volumes, binds and tmpfs mounts (from <c>-v</c>, <c>--mount</c>, <c>--volumes-from</c> and the
+    /// image's <c>VOLUME</c>s; <c>--tmpfs</c> stays in the host config, as Docker keeps it).</summary>
+    public List<MountPoint> MountPoints { get; set; } = [];
     /// <summary>The OCI runtime that runs it: <c>berth</c> or the path of runc.</summary>
     public string RuntimePath { get; set; } = "";
 

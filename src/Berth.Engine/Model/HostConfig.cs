@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Berth.Engine.Model;
 
 /// <summary>Docker's <c>HostConfig</c>: how the container relates to the host (resources, namespaces, mounts).</summary>
@@ -69,7 +71,7 @@ public sealed class HostConfig
     public long CpuPercent { get; set; }
     public long IOMaximumIOps { get; set; }
     public long IOMaximumBandwidth { get; set; }
-    public List<MountPoint>? Mounts { get; set; }
+    public List<MountSpec>? Mounts { get; set; }
     public List<string>? MaskedPaths { get; set; }
     public List<string>? ReadonlyPaths { get; set; }
     public bool? Init { get; set; }
@@ -128,12 +130,63 @@ public sealed class Ulimit
     public long Soft { get; set; }
 }
 
-/// <summary>A <c>--mount</c> entry of the create request.</summary>
-public sealed class MountPoint
+/// <summary>A <c>--mount</c> entry of the create request (Docker's <c>mount.Mount</c>).</summary>
+public sealed class MountSpec
 {
     public string Type { get; set; } = "";
     public string Source { get; set; } = "";
     public string Target { get; set; } = "";
     public bool ReadOnly { get; set; }
     public string? Consistency { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BindOptions? BindOptions { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VolumeOptions? VolumeOptions { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TmpfsOptions? TmpfsOptions { get; set; }
+}
+
+public sealed class BindOptions
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string Propagation { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NonRecursive { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool CreateMountpoint { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ReadOnlyNonRecursive { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ReadOnlyForceRecursive { get; set; }
+}
+
+public sealed class VolumeOptions
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NoCopy { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Labels { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string Subpath { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VolumeDriverConfig? DriverConfig { get; set; }
+}
+
+public sealed class VolumeDriverConfig
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string Name { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Options { get; set; }
+}
+
+public sealed class TmpfsOptions
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long SizeBytes { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public uint Mode { get; set; }
+    /// <summary>Further mount options (API 1.46): pairs such as <c>["exec"]</c> or <c>["nr_inodes","1k"]</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<List<string>>? Options { get; set; }
 }

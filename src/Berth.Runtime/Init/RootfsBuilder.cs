@@ -124,13 +124,39 @@ internal sealed class RootfsBuilder
         if (extra != 0)
         {
             using var mounted = Fs.OpenInRoot(root, dest, LibC.O_PATH);
-            Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | extra);
+            // A remount keeps the flags the kernel locks on the source (nosuid, nodev, noexec of the host's mount).
+            Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | extra | LockedFlags(mounted.ProcPath));
+        }
+        if (opts.RecursiveReadOnly)
+        {
+            using var mounted = Fs.OpenInRoot(root, dest, LibC.O_PATH);
+            Mounts.MakeReadOnlyRecursive(mounted.ProcPath);
         }
         if (opts.Propagation != 0)
         {
             using var mounted = Fs.OpenInRoot(root, dest, LibC.O_PATH);
             Mounts.Mount(null, mounted.ProcPath, null, opts.Propagation);
         }
+    }
+
+    /// <summary>The per-mount flags of the mount at <paramref name="path"/> a bind remount must repeat.</summary>
+    private static ulong LockedFlags(string path)
+    {
+        var st = Fs.StatVfsFlags(path);
+        ulong flags = 0;
+        if ((st & LibC.ST_NOSUID) != 0)
+        {
+            flags |= LibC.MS_NOSUID;
+        }
+        if ((st & LibC.ST_NODEV) != 0)
+        {
+            flags |= LibC.MS_NODEV;
+        }
+        if ((st & LibC.ST_NOEXEC) != 0)
+        {
+            flags |= LibC.MS_NOEXEC;
+        }
+        return flags;
     }
 
     private static SafeFd CreateFileInRoot(SafeFd root, string dest)
