@@ -72,6 +72,35 @@ public sealed class SystemDfPruneTests(SystemDfPruneTests.OwnEngine own) : IClas
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
+    public void DfCountsAVolumesBytesAndUsersAndSystemPruneVolumesRemovesItOnceUnused(string client)
+    {
+        var volume = "df-vol-" + client;
+        var user = "df-vol-user-" + client;
+        Engine.Docker("volume", "create", volume).Ok();
+        Engine.Docker("run", "--name", user, "-v", volume + ":/data", "busybox", "dd", "if=/dev/zero", "of=/data/f", "bs=1024", "count=100").Ok();
+        try
+        {
+            Assert.Equal(("1", "1", "102.4kB"), Df(client)["Local Volumes"]);
+            Assert.Matches($@"\n{volume}\s+1\s+102.4kB\n", Engine.Cli(client, "system", "df", "-v").Ok() + "\n");
+
+            Engine.Docker("rm", user).Ok();
+            var pruned = Engine.Cli(client, "system", "prune", "--volumes", "-f").Ok();
+
+            // compat(docker): at API 1.41 volume prune takes named volumes too.
+            Assert.Contains($"Deleted Volumes:\n{volume}\n\n", pruned, StringComparison.Ordinal);
+            Assert.EndsWith("Total reclaimed space: 102.4kB", pruned, StringComparison.Ordinal);
+            Assert.Equal(("0", "0", "0B"), Df(client)["Local Volumes"]);
+        }
+        finally
+        {
+            Engine.Docker("rm", "-f", user);
+            Engine.Docker("volume", "rm", "-f", volume);
+        }
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
     public void ImagePruneRemovesADanglingImageOnly(string client)
     {
         var tag = "prune-dangling-" + client + ":1";
