@@ -16,6 +16,7 @@ public static class DockerApi
         ImageRoutes.Map(router, services);
         NetworkRoutes.Map(router, services);
         VolumeRoutes.Map(router, services);
+        DiskUsageRoutes.Map(router, services);
         return router;
     }
 }

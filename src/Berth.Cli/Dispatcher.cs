@@ -72,6 +72,7 @@ internal static class Dispatcher
         "diff" => new DiffCommand(),
         "export" => new ExportCommand(),
         "port" => new PortCommand(),
+        "prune" => new ContainerPruneCommand(),
         _ => null,
     };
 
@@ -85,6 +86,22 @@ internal static class Dispatcher
         "import" => new ImportCommand(),
         "inspect" => new InspectCommand(InspectKind.Image),
         "bootstrap" => new BootstrapCommand(),
+        "prune" => new ImagePruneCommand(),
+        _ => null,
+    };
+
+    /// <summary>The management groups beside network, container and image: name, summary, subcommands.</summary>
+    private static readonly Dictionary<string, (string Summary, string[] Commands)> Groups = new(StringComparer.Ordinal)
+    {
+        ["builder"] = ("Manage builds", ["prune"]),
+        ["system"] = ("Manage Berth", ["df", "prune"]),
+    };
+
+    private static Command? GroupSub(string group, string name) => (group, name) switch
+    {
+        ("builder", "prune") => new BuilderPruneCommand(),
+        ("system", "df") => new SystemDfCommand(),
+        ("system", "prune") => new SystemPruneCommand(),
         _ => null,
     };
 
@@ -171,6 +188,18 @@ internal static class Dispatcher
             path = $"berth {name} {command.Name}";
             cmdArgs.RemoveAt(0);
         }
+        else if (Groups.ContainsKey(name))
+        {
+            if (cmdArgs.Count == 0 || cmdArgs[0] is "--help" or "-h")
+            {
+                io.Write(GroupHelp(name));
+                return 0;
+            }
+            command = GroupSub(name, cmdArgs[0]) ??
+                throw new StatusException($"berth: unknown command: berth {name} {cmdArgs[0]}\n\nUsage:  berth {name} COMMAND\n\nRun 'berth {name} --help' for more information", 1);
+            path = $"berth {name} {command.Name}";
+            cmdArgs.RemoveAt(0);
+        }
         else if (name is "container" or "image")
         {
             if (cmdArgs.Count == 0 || cmdArgs[0] is "--help" or "-h")
@@ -239,7 +268,7 @@ internal static class Dispatcher
             ("ps", "List containers"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
-        (string, string)[] management = [("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("volume", "Manage volumes")];
+        (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("system", "Manage Berth"), ("volume", "Manage volumes")];
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
@@ -300,7 +329,19 @@ internal static class Dispatcher
         return sb.Append("\nRun 'berth volume COMMAND --help' for more information on a command.\n").ToString();
     }
 
+    /// <summary>A group's command list, from the subcommands' own summaries.</summary>
+    private static string GroupHelp(string group)
+    {
+        var (summary, commands) = Groups[group];
+        var sb = new StringBuilder($"\nUsage:  berth {group} COMMAND\n\n{summary}\n\nCommands:\n");
+        foreach (var n in commands)
+        {
+            sb.Append("  ").Append(n.PadRight(12)).Append(GroupSub(group, n)!.Summary).Append('\n');
+        }
+        return sb.Append($"\nRun 'berth {group} COMMAND --help' for more information on a command.\n").ToString();
+    }
+
     private static string ManagementHelp(string name) => name == "container"
-        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  port        List port mappings or a specific mapping for the container\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
-        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
+        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  port        List port mappings or a specific mapping for the container\n  prune       Remove all stopped containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
+        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  prune       Remove unused images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
 }

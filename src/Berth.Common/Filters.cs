@@ -96,6 +96,13 @@ public sealed class Filters
         return true;
     }
 
+    /// <summary>
+    /// moby's matchLabels for prune: every <c>label</c> holds, and not every <c>label!</c> does (an object is
+    /// kept only when it carries all the labels <c>label!</c> names).
+    /// </summary>
+    public bool MatchPruneLabels(IReadOnlyDictionary<string, string>? labels) =>
+        MatchLabels("label", labels) && (!Contains("label!") || !MatchLabels("label!", labels));
+
     /// <summary>True when <paramref name="key"/> is absent or any of its values equals <paramref name="value"/>.</summary>
     public bool MatchExact(string key, string value)
     {

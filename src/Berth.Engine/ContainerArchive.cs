@@ -91,7 +91,9 @@ public sealed partial class ContainerService
         var c = Entry(idOrName).Container;
         if (!_images.Snapshotter.UsesOverlayWhiteouts)
         {
-            throw new BerthException(ErrorKind.NotImplemented, $"docker diff needs the overlay2 storage driver; this daemon stores containers with {_images.Snapshotter.Name}");
+            // vfs: the layer is the whole tree; compared with the image's whole tree, as Docker's naive diff.
+            var parent = _images.Snapshotter.Stat(c.Id)?.Parent;
+            return NaiveChanges.Compute(_images.Snapshotter.LayerDirectory(c.Id), parent is null ? null : _images.Snapshotter.LayerDirectory(parent), InitLayerPaths);
         }
         var upper = _images.Snapshotter.LayerDirectory(c.Id);
         var lowers = new List<string>();

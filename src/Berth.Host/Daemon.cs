@@ -71,13 +71,17 @@ internal static class Daemon
             return 1;
         }
 
-        var driver = o.StorageDriver ?? (OverlaySnapshotter.IsSupported(dataRoot) ? "overlay2" : "vfs");
-        ISnapshotter snapshotter = driver switch
+        ISnapshotter snapshotter;
+        try
         {
-            "overlay2" or "overlay" => new OverlaySnapshotter(Path.Join(dataRoot, "overlay2")),
-            "vfs" => new NativeSnapshotter(Path.Join(dataRoot, "vfs")),
-            _ => throw new ArgumentException($"error initializing graphdriver: driver not supported: {driver}"),
-        };
+            snapshotter = StorageDriver.Open(dataRoot, o.StorageDriver);
+        }
+        catch (BerthException e)
+        {
+            // compat(docker): dockerd's words, and exit status 1.
+            Log.Error("failed to start daemon: " + e.Message);
+            return 1;
+        }
         Log.Info("Storage driver", ("driver", snapshotter.Name));
         using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
         var content = new ContentStore(Path.Join(dataRoot, "content"));
@@ -110,6 +114,10 @@ internal static class Daemon
         var volumes = new VolumeService(Path.Join(dataRoot, "volumes"), new VolumeMounts((m, target) => RootfsMounter.Mount([m], target), RootfsMounter.Unmount));
         var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, network, volumes, events);
         await containers.RestoreAsync().ConfigureAwait(false);
+        if (containers.List().Count(c => c.Driver.Length > 0 && c.Driver != snapshotter.Name) is var other and > 0)
+        {
+            Log.Warn($"{other} containers were created with another storage driver than {snapshotter.Name}; they cannot start until berthd runs with theirs (-s)");
+        }
         // A spare shim's mount namespace is copied before its container's rootfs is mounted: it needs the
         // bundles' directory to propagate mounts.
         runtime.KeepSpare = containers.BundlesPropagate;

@@ -475,6 +475,82 @@ public sealed partial class ImageService
         }
     }
 
-    /// <summary>Total size of image layers, each unpacked layer counted once (for <c>docker system df</c>).</summary>
-    public long LayersSize() => _snapshots.List().Where(s => s.Kind == SnapshotKind.Committed).Sum(s => _snapshots.Usage(s.Key));
+    /// <summary>Bytes each unpacked layer (committed snapshot) adds, by chain ID, each measured once: what
+    /// <c>docker system df</c> sums as LayersSize and shares out among the images.</summary>
+    public IReadOnlyDictionary<string, long> LayerUsage()
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var s in _snapshots.List().Where(s => s.Kind == SnapshotKind.Committed))
+        {
+            sizes[s.Key] = SnapshotUsage(s.Key);
+        }
+        return sizes;
+    }
+
+    /// <summary>Bytes a container's writable layer holds over its image (0 when it has none, or it went meanwhile).</summary>
+    public long WritableLayerUsage(string key) => SnapshotUsage(key);
+
+    private long SnapshotUsage(string key)
+    {
+        try
+        {
+            return _snapshots.Stat(key) is null ? 0 : _snapshots.Usage(key);
+        }
+        catch (Exception e) when (e is BerthException { Kind: ErrorKind.NotFound } or DirectoryNotFoundException or FileNotFoundException)
+        {
+            return 0; // removed while it was being measured
+        }
+    }
+
+    /// <summary>
+    /// <c>docker image prune</c> (moby's ImagesPrune): removes the images no container uses that
+    /// <paramref name="match"/> accepts: only dangling ones (untagged, no child image) unless
+    /// <paramref name="danglingOnly"/> is false, when tagged ones are untagged and deleted too. A parent left
+    /// without children is taken in the next round, as <c>rmi</c> prunes untagged parents. An image that conflicts
+    /// (a container started using it meanwhile) is left, as dockerd leaves it. Returns what went and the layer
+    /// bytes freed.
+    /// </summary>
+    public (IReadOnlyList<ImageDeleteItem> Deleted, long Reclaimed) Prune(bool danglingOnly, Func<ImageRecord, ImageConfig, bool> match, Func<string, (string ContainerId, bool Running)?> usedBy)
+    {
+        var before = LayerUsage();
+        var deleted = new List<ImageDeleteItem>();
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            List<ImageRecord> candidates;
+            lock (_lock)
+            {
+                candidates = _images.Values.Where(i => !skipped.Contains(i.Id) && !_images.Values.Any(c => c.Parent == i.Id)).ToList();
+            }
+            var removed = 0;
+            foreach (var image in candidates)
+            {
+                var tags = TagsOf(image.Id);
+                if (danglingOnly && tags.Count > 0 || usedBy(image.Id) is not null || !match(image, Config(image)))
+                {
+                    skipped.Add(image.Id);
+                    continue;
+                }
+                try
+                {
+                    foreach (var name in tags.Count == 0 ? [image.Id] : tags)
+                    {
+                        deleted.AddRange(Delete(name, force: false, prune: true, usedBy));
+                    }
+                    removed++;
+                }
+                catch (BerthException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.NotFound)
+                {
+                    // compat(docker): a conflict or an image gone meanwhile is skipped, not an error.
+                    skipped.Add(image.Id);
+                }
+            }
+            if (removed == 0)
+            {
+                break;
+            }
+        }
+        var after = LayerUsage();
+        return (deleted, before.Where(l => !after.ContainsKey(l.Key)).Sum(l => l.Value));
+    }
 }

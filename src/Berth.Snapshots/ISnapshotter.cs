@@ -33,4 +33,7 @@ public interface ISnapshotter
 
     /// <summary>Bytes this snapshot adds on top of its parent.</summary>
     long Usage(string key);
+
+    /// <summary>graphdriver's Status(): the driver's facts <c>docker info</c> lists under its name.</summary>
+    IReadOnlyList<(string Name, string Value)> Status();
 }

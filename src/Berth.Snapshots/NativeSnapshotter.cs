@@ -87,4 +87,7 @@ public sealed class NativeSnapshotter : ISnapshotter
         var own = DiskUsage.Of(LayerDirectory(key));
         return info.Parent is null ? own : Math.Max(0, own - DiskUsage.Of(LayerDirectory(info.Parent)));
     }
+
+    /// <summary>compat(docker): vfs reports nothing under its name.</summary>
+    public IReadOnlyList<(string Name, string Value)> Status() => [];
 }

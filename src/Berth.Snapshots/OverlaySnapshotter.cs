@@ -131,4 +131,49 @@ public sealed class OverlaySnapshotter : ISnapshotter
     }
 
     public long Usage(string key) => DiskUsage.Of(LayerDirectory(key));
+
+    /// <summary>compat(docker): overlay2's Status(), in its order. d_type: the probe mounted an overlay whose upper
+    /// dir lives on this filesystem. Metacopy is the kernel's default (Berth passes no metacopy option); the diff
+    /// is computed from the upper dir, overlay2's native diff; berthd runs as real root, so no userxattr.</summary>
+    public IReadOnlyList<(string Name, string Value)> Status() =>
+    [
+        ("Backing Filesystem", BackingFilesystem(Root)),
+        ("Supports d_type", "true"),
+        ("Using metacopy", KernelFlag("/sys/module/overlay/parameters/metacopy") ? "true" : "false"),
+        ("Native Overlay Diff", "true"),
+        ("userxattr", "false"),
+    ];
+
+    private static bool KernelFlag(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim() is "Y" or "y" or "1";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The filesystem holding <paramref name="path"/> as dockerd names it (<c>extfs</c> for ext2/3/4).</summary>
+    internal static string BackingFilesystem(string path)
+    {
+        var best = "";
+        var fs = "";
+        foreach (var m in Linux.Mounts.Read())
+        {
+            var inside = path == m.MountPoint || m.MountPoint == "/" || path.StartsWith(m.MountPoint + "/", StringComparison.Ordinal);
+            if (inside && m.MountPoint.Length >= best.Length)
+            {
+                best = m.MountPoint;
+                fs = m.FsType;
+            }
+        }
+        return fs switch
+        {
+            "ext4" or "ext3" or "ext2" => "extfs",
+            _ => fs,
+        };
+    }
 }

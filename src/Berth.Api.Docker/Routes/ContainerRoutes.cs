@@ -116,7 +116,7 @@ internal static class ContainerRoutes
             {
                 continue;
             }
-            result.Add(Summary(s, ct, c.Query.Bool("size")));
+            result.Add(Summary(s, ct, c.Query.Bool("size") ? Sizes(s, ct) : null));
             if (limit > 0 && result.Count >= limit)
             {
                 break;
@@ -138,7 +138,14 @@ internal static class ContainerRoutes
         }
     }
 
-    private static ContainerSummary Summary(EngineServices s, Container ct, bool size)
+    private static (long Rw, long RootFs) Sizes(EngineServices s, Container ct)
+    {
+        var rw = s.Images.WritableLayerUsage(ct.Id);
+        return (rw, rw + (s.Images.TryResolve(ct.Image)?.Size ?? 0));
+    }
+
+    /// <summary>A <c>GET /containers/json</c> entry; <paramref name="size"/> fills SizeRw and SizeRootFs.</summary>
+    internal static ContainerSummary Summary(EngineServices s, Container ct, (long Rw, long RootFs)? size)
     {
         var image = s.Images.TryResolve(ct.Config.Image)?.Id == ct.Image ? ct.Config.Image : ct.Image;
         return new ContainerSummary
@@ -156,8 +163,8 @@ internal static class ContainerRoutes
             Ports = NetworkMapper.Ports(ct),
             NetworkSettings = new SummaryNetworkSettings { Networks = NetworkMapper.Endpoints(ct) },
             Mounts = Mounts(ct),
-            SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
-            SizeRootFs = size ? s.Images.Snapshotter.Usage(ct.Id) + (s.Images.TryResolve(ct.Image)?.Size ?? 0) : null,
+            SizeRw = size?.Rw,
+            SizeRootFs = size?.RootFs,
         };
     }
 
@@ -247,7 +254,7 @@ internal static class ContainerRoutes
             Platform = ct.Platform,
             HostConfig = ct.HostConfig,
             GraphDriver = new GraphDriverData { Name = ct.Driver, Data = graph },
-            SizeRw = size ? s.Images.Snapshotter.Usage(ct.Id) : null,
+            SizeRw = size ? s.Images.WritableLayerUsage(ct.Id) : null,
             Config = ct.Config,
             ExecIDs = s.Containers.ExecIds(ct.Id),
             NetworkSettings = NetworkMapper.Inspect(ct),
@@ -415,20 +422,31 @@ internal static class ContainerRoutes
         }
     }
 
+    /// <summary>moby's ContainersPrune: every stopped container the filters accept; the bytes are their writable layers.</summary>
     private static async Task PruneAsync(ApiContext c, EngineServices s)
     {
         var filters = Filters.Parse(c.Query["filters"], "label", "label!", "until");
-        var until = filters.Get("until") is [var u, ..] ? SystemRoutes.ParseUnix(u) : null;
+        var until = DiskUsageRoutes.Until(filters);
         var deleted = new List<string>();
+        long reclaimed = 0;
         foreach (var ct in s.Containers.List())
         {
-            if (ct.State.Running || !filters.MatchLabels("label", ct.Config.Labels) || until is { } t && ct.Created >= t)
+            if (ct.State.Running || !filters.MatchPruneLabels(ct.Config.Labels) || until is { } t && ct.Created >= t)
             {
                 continue;
             }
-            await s.Containers.RemoveAsync(ct.Id, force: false, removeVolumes: false).ConfigureAwait(false);
+            var size = await Task.Run(() => s.Images.WritableLayerUsage(ct.Id)).ConfigureAwait(false);
+            try
+            {
+                await s.Containers.RemoveAsync(ct.Id, force: false, removeVolumes: false).ConfigureAwait(false);
+            }
+            catch (BerthException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.NotFound)
+            {
+                continue; // compat(docker): started or removed meanwhile: skipped, not an error
+            }
             deleted.Add(ct.Id);
+            reclaimed += size;
         }
-        await c.WriteJsonAsync(200, new ContainerPruneResponse { ContainersDeleted = deleted.Count > 0 ? deleted : null }, ApiJson.Default.ContainerPruneResponse).ConfigureAwait(false);
+        await c.WriteJsonAsync(200, new ContainerPruneResponse { ContainersDeleted = deleted.Count > 0 ? deleted : null, SpaceReclaimed = reclaimed }, ApiJson.Default.ContainerPruneResponse).ConfigureAwait(false);
     }
 }

@@ -79,10 +79,8 @@ internal static class NetworkRoutes
         router.Map("POST", "/networks/prune", async c =>
         {
             var filters = Filters.Parse(c.Query["filters"], "label", "label!", "until");
-            var until = filters.Get("until") is [var u, ..] ? SystemRoutes.ParseUnix(u) : null;
-            var removed = await Task.Run(() => s.Networks.Prune(n =>
-                filters.MatchLabels("label", n.Labels) && (!filters.Contains("label!") || !filters.MatchLabels("label!", n.Labels))
-                && (until is not { } t || n.Created < t))).ConfigureAwait(false);
+            var until = DiskUsageRoutes.Until(filters);
+            var removed = await Task.Run(() => s.Networks.Prune(n => filters.MatchPruneLabels(n.Labels) && (until is not { } t || n.Created < t))).ConfigureAwait(false);
             await c.WriteJsonAsync(200, new NetworkPruneResponse { NetworksDeleted = removed.Count == 0 ? null : [.. removed] }, NetworkApiJson.Default.NetworkPruneResponse).ConfigureAwait(false);
         });
     }

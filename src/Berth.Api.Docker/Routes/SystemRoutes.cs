@@ -93,9 +93,7 @@ internal static class SystemRoutes
             ContainersStopped = containers.Count(c => !c.State.Running),
             Images = s.Images.Count,
             Driver = driver,
-            DriverStatus = driver == "overlay2"
-                ? [["Backing Filesystem", BackingFilesystem(s.Options.DataRoot)], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", "false"]]
-                : [],
+            DriverStatus = [.. s.Images.Snapshotter.Status().Select(p => new List<string> { p.Name, p.Value })],
             IPv4Forwarding = HostFacts.IPv4Forwarding,
             Debug = s.Debug,
             NFd = HostFacts.OpenFiles,
@@ -119,25 +117,6 @@ internal static class SystemRoutes
             RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
             SecurityOptions = cgroupVersion == 2 ? ["name=cgroupns"] : [],
             Warnings = null,
-        };
-    }
-
-    private static string BackingFilesystem(string path)
-    {
-        var best = "";
-        var fs = "";
-        foreach (var m in Berth.Linux.Mounts.Read())
-        {
-            if (path.StartsWith(m.MountPoint, StringComparison.Ordinal) && m.MountPoint.Length >= best.Length)
-            {
-                best = m.MountPoint;
-                fs = m.FsType;
-            }
-        }
-        return fs switch
-        {
-            "ext4" or "ext3" or "ext2" => "extfs",
-            _ => fs,
         };
     }
 

@@ -9,7 +9,8 @@ namespace Berth.Cli.Formatting;
 /// One <c>GET /containers/json</c> entry as the docker CLI's <c>formatter.ContainerContext</c> shows it to
 /// <c>ps</c> templates (<c>.ID</c>, <c>.Command</c> quoted and ellipsized, <c>.RunningFor</c>, <c>.Label "k"</c>, ...).
 /// </summary>
-internal sealed class ContainerRow(JsonElement summary, bool trunc, DateTimeOffset now) : IFieldSource
+/// <remarks><paramref name="virtualSize"/> false: <c>system df -v</c> shows no virtual size (docker zeroes SizeRootFs).</remarks>
+internal sealed class ContainerRow(JsonElement summary, bool trunc, DateTimeOffset now, bool virtualSize = true) : IFieldSource
 {
     /// <summary>Set when a template reads <c>.Size</c>; compat(docker): <c>ps</c> then asks the daemon for sizes.</summary>
     public bool SizeUsed { get; private set; }
@@ -140,7 +141,7 @@ internal sealed class ContainerRow(JsonElement summary, bool trunc, DateTimeOffs
         {
             SizeUsed = true;
             var srw = HumanUnits.Size(Long("SizeRw"));
-            var rootFs = Long("SizeRootFs");
+            var rootFs = virtualSize ? Long("SizeRootFs") : 0;
             return rootFs > 0 ? $"{srw} (virtual {HumanUnits.Size(rootFs)})" : srw;
         }
     }

@@ -67,6 +67,24 @@ internal static class GoJson
         sb.Append('"');
     }
 
+    /// <summary>A formatter context's <c>{{json .}}</c> when every method returns a string: fields in the order given
+    /// (Go sorts them: give them sorted), HTML characters escaped as json.Marshal does.</summary>
+    public static void WriteStringObject(StringBuilder sb, params (string Name, string Value)[] fields)
+    {
+        sb.Append('{');
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+            WriteString(sb, fields[i].Name, escapeHtml: true);
+            sb.Append(':');
+            WriteString(sb, fields[i].Value, escapeHtml: true);
+        }
+        sb.Append('}');
+    }
+
     public static string Quote(string s)
     {
         var sb = new StringBuilder(s.Length + 2);

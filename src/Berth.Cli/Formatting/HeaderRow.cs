@@ -43,6 +43,28 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["UniqueSize"] = "UNIQUE SIZE",
     };
 
+    /// <summary><c>system df</c>'s summary table.</summary>
+    public static readonly Dictionary<string, string> DiskUsage = new(StringComparer.Ordinal)
+    {
+        ["Type"] = "TYPE",
+        ["TotalCount"] = "TOTAL",
+        ["Active"] = "ACTIVE",
+        ["Size"] = "SIZE",
+        ["Reclaimable"] = "RECLAIMABLE",
+    };
+
+    /// <summary><c>system df -v</c>'s build cache table.</summary>
+    public static readonly Dictionary<string, string> BuildCache = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "CACHE ID",
+        ["CacheType"] = "CACHE TYPE",
+        ["Size"] = "SIZE",
+        ["CreatedSince"] = "CREATED",
+        ["LastUsedSince"] = "LAST USED",
+        ["UsageCount"] = "USAGE",
+        ["Shared"] = "SHARED",
+    };
+
     public static readonly Dictionary<string, string> Networks = new(StringComparer.Ordinal)
     {
         ["ID"] = "NETWORK ID",

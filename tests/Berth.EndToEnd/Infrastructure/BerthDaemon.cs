@@ -23,6 +23,13 @@ public sealed class BerthDaemon
         Flags = flags;
     }
 
+    /// <summary>A daemon with extra berthd flags (<c>--storage-driver vfs</c>).</summary>
+    public BerthDaemon(string directory, IReadOnlyList<string> flags)
+    {
+        Directory = directory;
+        Flags = flags;
+    }
+
     public string? Netns { get; }
 
     public IReadOnlyList<string> Flags { get; } = [];

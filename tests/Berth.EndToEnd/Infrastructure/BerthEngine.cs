@@ -14,8 +14,15 @@ public sealed class BerthEngine : IDisposable
     private int _scratchCount;
 
     public BerthEngine()
+        : this([])
     {
-        Daemon = new BerthDaemon(Directory.CreateTempSubdirectory("berth-e2e-").FullName);
+    }
+
+    /// <summary>An engine of a test class's own, its berthd started with <paramref name="daemonFlags"/> (a class
+    /// that prunes every unused image, or needs another storage driver, must not share the suite's).</summary>
+    internal BerthEngine(IReadOnlyList<string> daemonFlags)
+    {
+        Daemon = new BerthDaemon(Directory.CreateTempSubdirectory("berth-e2e-").FullName, daemonFlags);
         Directory.CreateDirectory(DockerConfig);
         Directory.CreateDirectory(Path.Join(Daemon.Directory, "scratch"));
         Api = new EngineApi(Daemon.Socket);
