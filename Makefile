@@ -47,6 +47,7 @@ bench: deps build
 	@bench/exec.sh
 	@bench/stats.sh
 	@bench/network.sh
+	@bench/storage.sh
 
 clean:
 	rm -rf $(BIN) $(OUT)

@@ -19,7 +19,8 @@ def run(argv, host, check=True):
 def timed_dd(prefix, dd_args):
     """MB/s of one dd, timed where it runs (the container's or host's /proc/uptime, 10 ms steps: the exec's own
     cost stays out; Debian's busybox dd prints no rate)."""
-    script = f"read a _ </proc/uptime; dd {dd_args} 2>/dev/null || exit 1; read b _ </proc/uptime; echo $a $b"
+    # `busybox dd` on both sides: the host's plain `dd` would be GNU's.
+    script = f"read a _ </proc/uptime; busybox dd {dd_args} 2>/dev/null || exit 1; read b _ </proc/uptime; echo $a $b"
     out = subprocess.run([*prefix, "sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout.decode().split()
     seconds = float(out[1]) - float(out[0])
     return MIB * 1024 * 1024 / max(seconds, 0.01) / 1e6
@@ -28,6 +29,12 @@ def drop_caches():
     subprocess.run(["sync"], check=True)
     with open("/proc/sys/vm/drop_caches", "w") as f:
         f.write("3\n")
+
+def settle():
+    """After a 1 GiB file is removed: its blocks freed (and discarded: the filesystem is mounted with discard) and
+    the journal committed before the next timed write, so no write pays for the one before."""
+    subprocess.run(["sync"], check=True)
+    time.sleep(1)
 
 def dd_write(prefix, path):
     return timed_dd(prefix, f"if=/dev/zero of={path} bs=1M count={MIB} conv=fsync")
@@ -67,8 +74,10 @@ try:
             ready[side] = True
         except RuntimeError as e:
             errors[side] = str(e).splitlines()[0]
-    for _ in range(runs):
-        for side in list(hosts) + ["host"]:
+    sides = list(hosts) + ["host"]
+    for n in range(runs):
+        # Each round starts with another side, so none always follows the same one.
+        for side in sides[n % 3:] + sides[:n % 3]:
             if side != "host" and not ready.get(side):
                 continue
             for t in (list(targets) if side != "host" else ["disk", "tmpfs"]):
@@ -79,6 +88,7 @@ try:
                 results[(side, t, "write")].append(dd_write(prefix, path))
                 results[(side, t, "read")].append(dd_read(prefix, path, cached=(t in ("tmpfs", "tmpfs mount"))))
                 subprocess.run([*prefix, "rm", "-f", path], check=True)
+                settle()
 finally:
     for side, host in hosts.items():
         run(["rm", "-f", "bench-io"], host, check=False)
