@@ -56,7 +56,7 @@ public sealed class VolumeService
     {
         lock (_lock)
         {
-            return [LocalDriver.DriverName, .. _plugins.Keys.Order(StringComparer.Ordinal)];
+            return [LocalDriver.DriverName, .. _plugins.Where(p => Fs.IsSocket(p.Value.SocketPath)).Select(p => p.Key).Order(StringComparer.Ordinal)];
         }
     }
 
@@ -467,7 +467,13 @@ public sealed class VolumeService
         {
             if (_plugins.TryGetValue(name, out var known))
             {
-                return known;
+                // A plugin whose socket is gone has stopped: forgotten at once, rather than each call waiting the
+                // whole timeout for it to come back (Docker's legacy plugins cost that); found again if it returns.
+                if (Fs.IsSocket(known.SocketPath))
+                {
+                    return known;
+                }
+                _plugins.Remove(name);
             }
         }
         PluginDriver driver;
