@@ -32,10 +32,12 @@ public sealed class VolumeService
 
     public VolumeService(string root, VolumeMounts mounts, IReadOnlyList<string>? pluginDirectories = null)
     {
-        Root = Path.GetFullPath(root);
         PluginDirectories = pluginDirectories ?? DefaultPluginDirectories;
         // compat(docker): the root is 0701, so containers' users reach their volume's _data but cannot list others.
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        // The kernel names mount points by their real path: a root reached through a symlink is resolved, so that
+        // the volumes' mounts are recognised in mountinfo.
+        Root = RealPath(root);
         _local = new LocalDriver(Root, mounts);
         LocalDriver.CleanUp(Root);
         Load();
@@ -442,6 +444,27 @@ public sealed class VolumeService
             Log.Warn("unreadable volume metadata", ("volume", name), ("error", e.Message));
             return null;
         }
+    }
+
+    /// <summary>realpath(3) of an existing directory, symlinks resolved component by component.</summary>
+    internal static string RealPath(string path, int depth = 0)
+    {
+        if (depth > 40)
+        {
+            throw new BerthException(ErrorKind.InvalidArgument, $"{path}: too many levels of symbolic links");
+        }
+        var result = "/";
+        foreach (var part in Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Join(result, part);
+            var info = new DirectoryInfo(next);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                next = RealPath(target.FullName, depth + 1);
+            }
+            result = next;
+        }
+        return result;
     }
 
     private static DateTimeOffset ChangeTime(string dir) =>
