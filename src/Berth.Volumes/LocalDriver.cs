@@ -255,10 +255,15 @@ internal sealed class LocalDriver(string root, VolumeMounts mounts) : VolumeDriv
             // Never delete through a mount: what is mounted in the volume (a bind of a host directory left by
             // someone) is not the volume's to delete.
             var full = Path.GetFullPath(rootPath);
-            var beneath = Mounts.Read().FirstOrDefault(m => m.MountPoint == full || m.MountPoint.StartsWith(full + "/", StringComparison.Ordinal));
+            var beneath = Mounts.Read().FirstOrDefault(m => m.MountPoint == full || m.MountPoint.StartsWith(full + "/", StringComparison.Ordinal))?.MountPoint;
+            // mountinfo names resolved paths; a data root reached through a symlink is caught by the device number.
+            if (beneath is null && Fs.TryLstat(full, out var rootStat) && Fs.TryLstat(DataPath(name), out var dataStat) && rootStat.st_dev != dataStat.st_dev)
+            {
+                beneath = DataPath(name);
+            }
             if (beneath is not null)
             {
-                throw new BerthException(ErrorKind.FailedPrecondition, $"remove {name}: {beneath.MountPoint} is a mount point; unmount it first");
+                throw new BerthException(ErrorKind.FailedPrecondition, $"remove {name}: {beneath} is a mount point; unmount it first");
             }
             // Renamed out of the volumes' namespace first ('_' starts no volume name), so a crash in the middle of
             // the delete leaves no half volume; the daemon's next start finishes it.

@@ -21,6 +21,9 @@ internal sealed class PluginDriver : VolumeDriver
 
     public override string Name => _client.Plugin;
 
+    /// <summary>Where the plugin listens.</summary>
+    public string SocketPath => _client.SocketPath;
+
     /// <summary>compat(docker): from <c>/VolumeDriver.Capabilities</c>, asked once; <c>local</c> when the plugin does
     /// not say, or says something else than local or global.</summary>
     public override string Scope

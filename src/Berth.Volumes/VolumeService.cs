@@ -32,10 +32,12 @@ public sealed class VolumeService
 
     public VolumeService(string root, VolumeMounts mounts, IReadOnlyList<string>? pluginDirectories = null)
     {
-        Root = Path.GetFullPath(root);
         PluginDirectories = pluginDirectories ?? DefaultPluginDirectories;
         // compat(docker): the root is 0701, so containers' users reach their volume's _data but cannot list others.
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        // The kernel names mount points by their real path: a root reached through a symlink is resolved, so that
+        // the volumes' mounts are recognised in mountinfo.
+        Root = RealPath(root);
         _local = new LocalDriver(Root, mounts);
         LocalDriver.CleanUp(Root);
         Load();
@@ -56,7 +58,7 @@ public sealed class VolumeService
     {
         lock (_lock)
         {
-            return [LocalDriver.DriverName, .. _plugins.Keys.Order(StringComparer.Ordinal)];
+            return [LocalDriver.DriverName, .. _plugins.Where(p => Fs.IsSocket(p.Value.SocketPath)).Select(p => p.Key).Order(StringComparer.Ordinal)];
         }
     }
 
@@ -444,6 +446,27 @@ public sealed class VolumeService
         }
     }
 
+    /// <summary>realpath(3) of an existing directory, symlinks resolved component by component.</summary>
+    internal static string RealPath(string path, int depth = 0)
+    {
+        if (depth > 40)
+        {
+            throw new BerthException(ErrorKind.InvalidArgument, $"{path}: too many levels of symbolic links");
+        }
+        var result = "/";
+        foreach (var part in Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Join(result, part);
+            var info = new DirectoryInfo(next);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                next = RealPath(target.FullName, depth + 1);
+            }
+            result = next;
+        }
+        return result;
+    }
+
     private static DateTimeOffset ChangeTime(string dir) =>
         Fs.TryStat(dir, out var st) ? DateTimeOffset.FromUnixTimeSeconds(st.st_ctim.tv_sec) : DateTimeOffset.UnixEpoch;
 
@@ -467,7 +490,13 @@ public sealed class VolumeService
         {
             if (_plugins.TryGetValue(name, out var known))
             {
-                return known;
+                // A plugin whose socket is gone has stopped: forgotten at once, rather than each call waiting the
+                // whole timeout for it to come back (Docker's legacy plugins cost that); found again if it returns.
+                if (Fs.IsSocket(known.SocketPath))
+                {
+                    return known;
+                }
+                _plugins.Remove(name);
             }
         }
         PluginDriver driver;

@@ -123,6 +123,46 @@ public sealed class LocalOptionsTests : IDisposable
     }
 
     [Fact]
+    public void A_root_reached_through_a_symlink_still_knows_its_mounts()
+    {
+        var real = Directory.CreateDirectory(Path.Join(_root.Dir, "real")).FullName;
+        var link = Path.Join(_root.Dir, "link");
+        Directory.CreateSymbolicLink(link, real);
+        var source = Directory.CreateDirectory(Path.Join(_root.Dir, "host-dir")).FullName;
+        File.WriteAllText(Path.Join(source, "keep"), "mine");
+        VolumeService Open() => new(Path.Join(link, "volumes"), new VolumeMounts((m, t) => Berth.Runtime.RootfsMounter.Mount([m], t), Berth.Runtime.RootfsMounter.Unmount), []);
+
+        var service = Open();
+        Assert.Equal(Path.Join(real, "volumes"), service.Root);
+        service.Create("bound", options: Options(["type=none", "o=bind", "device=" + source]));
+        service.Mount("bound", "c1");
+
+        // A crash: the next daemon finds the mount left, unmounts it, and only then removes the volume.
+        var after = Open();
+        after.UnmountUnused();
+        Assert.Empty(VolumeRoot.MountsUnder(real));
+        after.Remove("bound");
+        Assert.Equal("mine", File.ReadAllText(Path.Join(source, "keep")));
+    }
+
+    [Fact]
+    public void Remove_never_deletes_through_a_mount_it_did_not_make()
+    {
+        var source = Directory.CreateDirectory(Path.Join(_root.Dir, "host-dir")).FullName;
+        File.WriteAllText(Path.Join(source, "keep"), "mine");
+        var service = _root.Open();
+        var v = service.Create("plain");
+        Berth.Runtime.RootfsMounter.Mount([new Berth.Oci.Mount { Type = "bind", Source = source, Options = ["bind"] }], v.Mountpoint);
+
+        var e = Assert.Throws<BerthException>(() => service.Remove("plain"));
+
+        Assert.Equal(ErrorKind.FailedPrecondition, e.Kind);
+        Assert.Equal("mine", File.ReadAllText(Path.Join(source, "keep")));
+        Berth.Runtime.RootfsMounter.Unmount(v.Mountpoint);
+        service.Remove("plain");
+    }
+
+    [Fact]
     public void A_restarted_daemon_mounts_a_device_volume_left_mounted_only_once()
     {
         var service = _root.Open();

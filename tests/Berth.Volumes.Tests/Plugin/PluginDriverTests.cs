@@ -130,6 +130,27 @@ public sealed class PluginDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plugin_that_stopped_is_forgotten_at_once()
+    {
+        var service = Open();
+        service.Create("pv", "tvp");
+        await _plugin.DisposeAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var listed = service.List();
+        var e = Assert.Throws<BerthException>(() => service.Get("pv"));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.Equal(("pv", ""), (listed.Single().Name, listed.Single().Mountpoint));
+        Assert.Equal("error looking up volume plugin tvp: plugin \"tvp\" not found", e.Message);
+        Assert.Equal(["local"], service.Drivers());
+
+        // Back on its socket, it is found again.
+        _plugin = new TestVolumePlugin("tvp", Path.Join(PluginDir, "tvp.sock"), Path.Join(_root.Dir, "plugin-data"));
+        Assert.Equal(Path.Join(_plugin.DataDir, "pv"), service.Get("pv").Mountpoint);
+    }
+
+    [Fact]
     public void Unknown_plugins_and_other_kinds_of_plugins_are_refused_in_Dockers_words()
     {
         var service = Open();
