@@ -97,7 +97,6 @@ finally:
 
 # docker run --rm with five named volumes (created by the warm-up runs, kept between runs).
 five = [a for i in range(1, 6) for a in ("-v", f"bench-v{i}:/v{i}")]
-start_ms = {side: [] for side in hosts}
 five_errors = {}
 for side, host in hosts.items():
     try:
@@ -105,23 +104,24 @@ for side, host in hosts.items():
             run(["run", "--rm", *five, "busybox:peer", "sh", "-c", "for i in 1 2 3 4 5; do grep -q \" /v$i \" /proc/mounts || exit 9; done"], host)
     except RuntimeError as e:
         five_errors[side] = str(e).splitlines()[0]
-for _ in range(runs_5v):
-    for side, host in hosts.items():
-        if side in five_errors:
-            continue
-        time.sleep(0.15)
-        t0 = time.perf_counter()
-        run(["run", "--rm", *five, "busybox:peer", "true"], host)
-        start_ms[side].append((time.perf_counter() - t0) * 1000)
-none_ms = {side: [] for side in hosts}
-for _ in range(runs_5v):
-    for side, host in hosts.items():
-        if side in five_errors:
-            continue
-        time.sleep(0.15)
-        t0 = time.perf_counter()
-        run(["run", "--rm", "busybox:peer", "true"], host)
-        none_ms[side].append((time.perf_counter() - t0) * 1000)
+
+
+def time_runs(volumes):
+    """Milliseconds of `docker run --rm [volumes] busybox true`, runs_5v per side, alternating."""
+    ms = {side: [] for side in hosts}
+    for _ in range(runs_5v):
+        for side, host in hosts.items():
+            if side in five_errors:
+                continue
+            time.sleep(0.15)
+            t0 = time.perf_counter()
+            run(["run", "--rm", *volumes, "busybox:peer", "true"], host)
+            ms[side].append((time.perf_counter() - t0) * 1000)
+    return ms
+
+
+start_ms = time_runs(five)
+none_ms = time_runs([])
 for side, host in hosts.items():
     run(["volume", "rm", *[f"bench-v{i}" for i in range(1, 6)]], host, check=False)
 

@@ -59,14 +59,8 @@ internal sealed class NetworkRow(JsonElement network, bool trunc) : IFieldSource
 
     public bool TryGet(string name, IReadOnlyList<object?> args, out object? value)
     {
-        value = null;
-        if (name == "Label")
+        if (TemplateValues.TryLabel(name, args, Label, out value))
         {
-            if (args.Count != 1 || args[0] is not string key)
-            {
-                throw new TemplateException($"wrong number of args for Label: want 1 got {args.Count}");
-            }
-            value = Label(key);
             return true;
         }
         if (args.Count > 0)

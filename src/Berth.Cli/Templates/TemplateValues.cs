@@ -12,6 +12,23 @@ namespace Berth.Cli.Templates;
 /// </summary>
 internal static class TemplateValues
 {
+    /// <summary>A row's <c>.Label "KEY"</c> method, as docker's formatters have it: true when
+    /// <paramref name="name"/> is <c>Label</c>, with the label's value (empty when it has none).</summary>
+    public static bool TryLabel(string name, IReadOnlyList<object?> args, Func<string, string> label, out object? value)
+    {
+        value = null;
+        if (name != "Label")
+        {
+            return false;
+        }
+        if (args.Count != 1 || args[0] is not string key)
+        {
+            throw new TemplateException($"wrong number of args for Label: want 1 got {args.Count}");
+        }
+        value = label(key);
+        return true;
+    }
+
     // compat(docker): inspect templates run first against Go structs, where a null slice prints "[]" and a null
     // map "map[]"; these are the inspect fields of those kinds that daemons send as null.
     private static readonly HashSet<string> SliceFields = new(StringComparer.Ordinal)
