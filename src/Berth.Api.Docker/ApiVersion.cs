@@ -5,8 +5,9 @@ namespace Berth.Api.Docker;
 /// <summary>An Engine API version, <c>major.minor</c>, compared numerically.</summary>
 public readonly record struct ApiVersion(int Major, int Minor) : IComparable<ApiVersion>
 {
-    /// <summary>What Berth speaks: the docker CLI negotiates down to it (the recorded traffic is at 1.41).</summary>
-    public static readonly ApiVersion Max = new(1, 41);
+    /// <summary>What Berth speaks: the docker CLI negotiates down to it. The recorded traffic is at 1.41; 1.42 adds
+    /// what Berth implements of it (volume prune of anonymous volumes, stop signals, stream content types, df types).</summary>
+    public static readonly ApiVersion Max = new(1, 42);
 
     public static readonly ApiVersion Min = new(1, 24);
 

@@ -133,9 +133,10 @@ public sealed class VolumeTests(BerthEngine engine)
             File.WriteAllBytes(Path.Join(VolumesRoot, names[0], "_data", "f"), new byte[2000]);
             engine.Docker("volume", "create", "--label", label, "-o", "type=tmpfs", "-o", "device=tmpfs", "e2e-vol-p3-" + client).Ok();
 
-            // compat(docker): berthd speaks API 1.41, where prune takes named volumes too; a volume with options
+            // compat(docker): at API 1.42 prune takes only anonymous volumes unless --all; a volume with options
             // (here a tmpfs) is never a candidate.
-            var output = engine.Cli(client, "volume", "prune", "-f", "--filter", "label=" + label).Ok();
+            Assert.Equal("Total reclaimed space: 0B", engine.Cli(client, "volume", "prune", "-f", "--filter", "label=" + label).Ok());
+            var output = engine.Cli(client, "volume", "prune", "-f", "--all", "--filter", "label=" + label).Ok();
 
             Assert.Equal($"Deleted Volumes:\n{names[0]}\n{names[1]}\n\nTotal reclaimed space: 2kB", output);
             Assert.Equal(["e2e-vol-p3-" + client], engine.Docker("volume", "ls", "-q", "--filter", "label=" + label).Lines);
@@ -148,14 +149,31 @@ public sealed class VolumeTests(BerthEngine engine)
     }
 
     [Theory]
-    [InlineData("docker", "--all")]
-    [InlineData("berth", "-a")]
-    public void PruneAllNeedsApi142(string client, string all)
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void PruneTakesAnonymousVolumesUnlessAll(string client)
     {
-        // compat(docker): berthd speaks 1.41, where prune takes all unused volumes and the CLI refuses --all.
-        var result = engine.Cli(client, "volume", "prune", "-f", all);
-        result.ExpectExit(1);
-        Assert.Equal("\"--all\" requires API version 1.42, but the Docker daemon API version is 1.41", result.Stderr.Trim());
+        var name = "e2e-prune-anon-" + client;
+        engine.Cli(client, "run", "--name", name, "-v", "/anon", "busybox", "true").Ok();
+        var anonymous = engine.Inspect(name, "{{range .Mounts}}{{.Name}}{{end}}");
+        engine.Cli(client, "volume", "create", "e2e-prune-named-" + client).Ok();
+        try
+        {
+            // In use by a stopped container: kept.
+            Assert.DoesNotContain(anonymous, engine.Cli(client, "volume", "prune", "-f").Stdout, StringComparison.Ordinal);
+            engine.Cli(client, "rm", name).Ok();
+
+            var output = engine.Cli(client, "volume", "prune", "-f").Ok();
+
+            Assert.Contains(anonymous, output, StringComparison.Ordinal);
+            Assert.DoesNotContain("e2e-prune-named-" + client, output, StringComparison.Ordinal);
+            Assert.Equal("e2e-prune-named-" + client, engine.Docker("volume", "ls", "-q", "--filter", "name=e2e-prune-named-" + client).Ok());
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+            Remove("e2e-prune-named-" + client);
+        }
     }
 
     [Theory]
