@@ -53,22 +53,7 @@ internal sealed partial class OverlayPeers : IDisposable
         return peers;
     }
 
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = AnswerAsync(client);
-        }
-    }
+    private Task ServeAsync() => AcceptLoop.RunAsync(_listener, AnswerAsync, _stop.Token);
 
     private async Task AnswerAsync(Socket client)
     {

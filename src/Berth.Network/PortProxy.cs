@@ -54,22 +54,7 @@ internal sealed class PortProxy : IDisposable
         return proxy;
     }
 
-    private async Task AcceptTcpAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = CopyTcpAsync(client);
-        }
-    }
+    private Task AcceptTcpAsync() => AcceptLoop.RunAsync(_listener, CopyTcpAsync, _stop.Token);
 
     private async Task CopyTcpAsync(Socket client)
     {
