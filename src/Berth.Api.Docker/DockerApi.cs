@@ -17,6 +17,7 @@ public static class DockerApi
         NetworkRoutes.Map(router, services);
         VolumeRoutes.Map(router, services);
         DiskUsageRoutes.Map(router, services);
+        BuildRoutes.Map(router, services);
         return router;
     }
 }

@@ -10,6 +10,7 @@ public sealed class EngineServices
     public required ImageService Images { get; init; }
     public required NetworkService Networks { get; init; }
     public required Berth.Volumes.VolumeService Volumes { get; init; }
+    public required Berth.Build.Builder Builder { get; init; }
     public required EngineOptions Options { get; init; }
     public required string DaemonId { get; init; }
     public bool Debug { get; init; }

@@ -130,6 +130,7 @@ internal static class Daemon
             Images = images,
             Networks = new NetworkService(network, containers, events),
             Volumes = volumes,
+            Builder = new Berth.Build.Builder(containers, images, Path.Join(dataRoot, "builder")),
             Options = engineOptions,
             DaemonId = DaemonId(dataRoot),
             Debug = o.Debug,

@@ -18,6 +18,9 @@ public sealed class ImageRecord
     /// <summary>diffIDs of the layers, bottom first (a copy of the config's, for chain IDs without parsing it).</summary>
     public List<string> DiffIds { get; set; } = [];
     public List<string> RepoDigests { get; set; } = [];
+    /// <summary>For an image a build step made: what the step was (its instruction, the files it copied, the build
+    /// args it saw), so a later build with the same parent and key reuses it (the build cache).</summary>
+    public string? BuildKey { get; set; }
 }
 
 /// <summary>One line of <c>DELETE /images/{name}</c>'s answer.</summary>

@@ -414,9 +414,19 @@ public sealed partial class ImageService
             _images.Remove(image.Id);
             _metadata.DeleteImage(image.Id);
             items.Add(new ImageDeleteItem(null, image.Id));
+            // compat(docker): untagged parents (a build's intermediate images) go with their last child, unless
+            // --no-prune, another child, a tag or a container keeps them.
+            var parentId = image.Parent;
+            while (prune && _images.TryGetValue(parentId, out var parent) && !_tags.ContainsValue(parent.Id)
+                && !_images.Values.Any(i => i.Parent == parent.Id) && usedBy(parent.Id) is null)
+            {
+                _images.Remove(parent.Id);
+                _metadata.DeleteImage(parent.Id);
+                items.Add(new ImageDeleteItem(null, parent.Id));
+                parentId = parent.Parent;
+            }
         }
         CollectGarbage();
-        _ = prune;
         return items;
     }
 

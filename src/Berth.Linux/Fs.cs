@@ -48,8 +48,13 @@ public static unsafe class Fs
 
     /// <summary>Creates every missing directory of <paramref name="path"/> under <paramref name="root"/>, never
     /// following a symlink out of it, and returns an O_PATH handle to the last one.</summary>
-    public static SafeFd MkdirAllInRoot(SafeFd root, string path, uint mode = 0x1ed)
+    public static SafeFd MkdirAllInRoot(SafeFd root, string path, uint mode = 0x1ed) => MkdirAllInRoot(root, path, mode, null, out _);
+
+    /// <summary>As <see cref="MkdirAllInRoot(SafeFd, string, uint)"/>; the directories it creates get
+    /// <paramref name="owner"/>, and <paramref name="created"/> says whether it created any.</summary>
+    public static SafeFd MkdirAllInRoot(SafeFd root, string path, uint mode, (uint Uid, uint Gid)? owner, out bool created)
     {
+        created = false;
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var current = OpenInRoot(root, "/", LibC.O_PATH | LibC.O_DIRECTORY);
         var sofar = "";
@@ -66,9 +71,20 @@ public static unsafe class Fs
                 // An O_PATH directory fd serves as the dirfd of mkdirat (Linux >= 2.6.39).
                 using (var parent = current)
                 {
-                    if (LibC.mkdirat(parent.Fd, part, mode) < 0 && Sys.LastErrno != LibC.EEXIST)
+                    if (LibC.mkdirat(parent.Fd, part, mode) < 0)
                     {
-                        throw new LinuxException("mkdir", sofar, Sys.LastErrno);
+                        if (Sys.LastErrno != LibC.EEXIST)
+                        {
+                            throw new LinuxException("mkdir", sofar, Sys.LastErrno);
+                        }
+                    }
+                    else
+                    {
+                        created = true;
+                        if (owner is { } o)
+                        {
+                            Sys.Check(LibC.fchownat(parent.Fd, part, o.Uid, o.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", sofar);
+                        }
                     }
                 }
                 next = OpenInRoot(root, sofar, LibC.O_PATH | LibC.O_DIRECTORY);

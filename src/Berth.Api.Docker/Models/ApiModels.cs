@@ -257,10 +257,19 @@ public sealed class ProgressMessage
     public string? Status { get; set; }
     [JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Id { get; set; }
+    [JsonPropertyName("aux"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BuildResult? Aux { get; set; }
     [JsonPropertyName("errorDetail"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ErrorDetail? ErrorDetail { get; set; }
     [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; set; }
+}
+
+/// <summary>A build's <c>aux</c> message: the image it made.</summary>
+public sealed class BuildResult
+{
+    [JsonPropertyName("ID")]
+    public string Id { get; set; } = "";
 }
 
 public sealed class ErrorDetail

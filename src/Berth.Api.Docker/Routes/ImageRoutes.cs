@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Berth.Api.Docker.Models;
 using Berth.Common;
+using Berth.Engine;
 using Berth.Engine.Model;
 using Berth.Images;
 using Berth.Oci;
@@ -20,6 +21,7 @@ internal static class ImageRoutes
         router.Map("GET", "/images/{name*}/json", c => c.WriteJsonAsync(200, Inspect(s, c.Route("name")), ApiJson.Default.ImageInspect));
         router.Map("GET", "/images/{name*}/history", c => c.WriteJsonAsync(200, History(s, c.Route("name")), ApiJson.Default.ListImageHistoryItem));
         router.Map("GET", "/images/{name*}/get", c => SaveAsync(c, s, [c.Route("name")]));
+        router.Map("POST", "/commit", c => CommitAsync(c, s));
         router.Map("POST", "/images/{name*}/tag", async c =>
         {
             var repo = c.Query["repo"] ?? throw BerthException.Invalid("repository name must have at least one component");
@@ -38,13 +40,18 @@ internal static class ImageRoutes
     {
         var filters = Filters.Parse(c.Query["filters"], "dangling", "label", "before", "since", "reference", "until");
         var dangling = filters.Contains("dangling") ? filters.GetBool("dangling", false) : (bool?)null;
+        var all = c.Query.Bool("all");
         var before = filters.Get("before") is [var b, ..] ? s.Images.Resolve(b).Created : (DateTimeOffset?)null;
         var since = filters.Get("since") is [var sn, ..] ? s.Images.Resolve(sn).Created : (DateTimeOffset?)null;
         var result = new List<ImageSummary>();
         foreach (var image in s.Images.List().OrderByDescending(i => i.Created))
         {
             var tags = s.Images.TagsOf(image.Id);
-            if (dangling is { } d && d != (tags.Count == 0) ||
+            // compat(docker): an untagged image with children is a build's intermediate image: shown only with
+            // -a, and never dangling.
+            var intermediate = tags.Count == 0 && s.Images.Children(image.Id).Count > 0;
+            if (intermediate && !all ||
+                dangling is { } d && d != (tags.Count == 0 && !intermediate) ||
                 before is { } bt && image.Created >= bt ||
                 since is { } st && image.Created <= st)
             {
@@ -172,8 +179,18 @@ internal static class ImageRoutes
             items.Add(new ImageHistoryItem { Created = image.Created.ToUnixTimeSeconds(), Size = image.Size });
         }
         items.Reverse();
-        items[0].Id = image.Id;
-        items[0].Tags = [.. s.Images.TagsOf(image.Id)];
+        // compat(docker): ids go down the local parent chain, one a history line (a build step made each).
+        var current = image;
+        foreach (var item in items)
+        {
+            item.Id = current.Id;
+            item.Tags = s.Images.TagsOf(current.Id) is { Count: > 0 } tags ? [.. tags] : null;
+            if (string.IsNullOrEmpty(current.Parent) || s.Images.TryResolve(current.Parent) is not { } parent)
+            {
+                break;
+            }
+            current = parent;
+        }
         return items;
     }
 
@@ -210,6 +227,29 @@ internal static class ImageRoutes
         await c.StartStreamAsync(200, "application/json").ConfigureAwait(false);
         await WriteProgressAsync(c, new ProgressMessage { Status = image.Id }).ConfigureAwait(false);
         await c.EndStreamAsync().ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /commit?container=&amp;repo=&amp;tag=&amp;comment=&amp;author=&amp;changes=&amp;pause=</c>.</summary>
+    private static async Task CommitAsync(ApiContext c, EngineServices s)
+    {
+        var container = c.Query["container"] ?? "";
+        var repo = c.Query["repo"];
+        var tag = c.Query["tag"];
+        string? reference = null;
+        if (!string.IsNullOrEmpty(repo))
+        {
+            reference = string.IsNullOrEmpty(tag) ? repo : repo + ":" + tag;
+            Reference.ParseNormalizedTagged(reference); // a bad name fails before anything is written
+        }
+        var image = await s.Containers.CommitAsync(container, new CommitOptions
+        {
+            Reference = reference,
+            Comment = c.Query["comment"],
+            Author = c.Query["author"],
+            Changes = c.Query.All("changes").SelectMany(ch => ch.Split('\n')).ToList(),
+            Pause = c.Query.Bool("pause", fallback: true),
+        }, c.Aborted).ConfigureAwait(false);
+        await c.WriteJsonAsync(201, new IdResponse { Id = image.Id }, ApiJson.Default.IdResponse).ConfigureAwait(false);
     }
 
     private static async Task SaveAsync(ApiContext c, EngineServices s, IReadOnlyList<string> names)

@@ -95,6 +95,37 @@ public sealed class ContainerFs : IDisposable
         }
     }
 
+    /// <summary>Creates the directory <paramref name="path"/> and its missing parents inside the root (a build's
+    /// WORKDIR and COPY destination), symlinks on the way resolved in the root; new ones get
+    /// <paramref name="owner"/>. Returns whether any was created.</summary>
+    public bool MakeDirectories(string path, (uint Uid, uint Gid)? owner)
+    {
+        var resolved = ScopedPath.Resolve(_root, GoPath.ContainerAbsolute(path));
+        try
+        {
+            using var dir = Fs.MkdirAllInRoot(_root, resolved, 0x1ed, owner, out var created);
+            return created;
+        }
+        catch (LinuxException e) when (e.Errno is LibC.ENOTDIR or LibC.EEXIST)
+        {
+            throw BerthException.Invalid($"mkdir {path}: not a directory");
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> (symlinks followed in the root) names a directory.</summary>
+    public bool IsDirectory(string path)
+    {
+        try
+        {
+            using var dir = ScopedPath.TryOpen(_root, ScopedPath.Resolve(_root, GoPath.ContainerAbsolute(path)), LibC.O_PATH | LibC.O_DIRECTORY);
+            return dir is not null;
+        }
+        catch (LinuxException e) when (e.Errno is LibC.ENOTDIR or LibC.ELOOP)
+        {
+            return false;
+        }
+    }
+
     /// <summary><c>GET /containers/{id}/export</c>: the whole tree, entries named relative to the root.</summary>
     public void Export(Stream output)
     {

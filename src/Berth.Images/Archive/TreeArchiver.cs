@@ -15,6 +15,18 @@ namespace Berth.Images.Archive;
 /// </summary>
 internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictionary<string, string>? overlays = null)
 {
+    /// <summary>Container paths left out, with what is below them (a layer diff leaves out the mount points the
+    /// runtime made).</summary>
+    public IReadOnlySet<string>? Skip { get; init; }
+
+    /// <summary>The tree is an overlayfs upper directory: a 0/0 character device is written as the
+    /// <c>.wh.NAME</c> whiteout and an opaque directory gets a <c>.wh..wh..opq</c> entry, as Docker's overlay
+    /// driver writes a layer diff.</summary>
+    public bool OverlayWhiteouts { get; init; }
+
+    /// <summary>Directories are written without what is below them (a diff of listed changes).</summary>
+    public bool Shallow { get; init; }
+
     private readonly Dictionary<(ulong Dev, ulong Ino), byte[]> _seen = [];
     private readonly byte[] _buffer = new byte[128 * 1024];
 
@@ -68,9 +80,19 @@ internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictiona
                         return;
                     }
                     WriteHeader(DirName(entryName), st, (byte)'5', [], 0);
-                    AddChildren(dir, entryName, containerPath);
+                    if (OverlayWhiteouts && IsOpaque(dir))
+                    {
+                        WriteHeader([.. DirName(entryName), .. ".wh..wh..opq"u8], st with { st_mode = st.st_mode & 0x1ff }, (byte)'0', [], 0);
+                    }
+                    if (!Shallow)
+                    {
+                        AddChildren(dir, entryName, containerPath);
+                    }
                     return;
                 }
+            case LibC.S_IFCHR when OverlayWhiteouts && st.st_rdev == 0:
+                WriteHeader(Whiteout(entryName), st with { st_mode = 0x180 }, (byte)'0', [], 0);
+                return;
             case LibC.S_IFREG when overlays is not null && overlays.TryGetValue(containerPath, out var hostFile):
                 AddOverlay(hostFile, entryName);
                 return;
@@ -117,7 +139,12 @@ internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictiona
                     }
                     throw new LinuxException("lstat", Encoding.UTF8.GetString(entryName), errno);
                 }
-                Add(dir, raw, st, entryName, ScopedPath.JoinPath(dirPath, Encoding.UTF8.GetString(name)));
+                var containerPath = ScopedPath.JoinPath(dirPath, Encoding.UTF8.GetString(name));
+                if (Skip is not null && Skip.Contains(containerPath))
+                {
+                    continue;
+                }
+                Add(dir, raw, st, entryName, containerPath);
             }
         }
     }
@@ -211,6 +238,23 @@ internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictiona
         var n = LibC.fgetxattr(file.Fd, "security.capability", buffer, 256);
         return n > 0 ? [new("security.capability", new ReadOnlySpan<byte>(buffer, (int)n).ToArray())] : [];
     }
+
+    /// <summary>The whiteout that deletes <paramref name="entryName"/> in the layers below: <c>dir/.wh.name</c>.</summary>
+    internal static byte[] Whiteout(ReadOnlySpan<byte> entryName)
+    {
+        var slash = entryName.LastIndexOf((byte)'/');
+        return [.. entryName[..(slash + 1)], .. ".wh."u8, .. entryName[(slash + 1)..]];
+    }
+
+    private static bool IsOpaque(SafeFd dir)
+    {
+        var value = stackalloc byte[8];
+        var n = LibC.fgetxattr(dir.Fd, "trusted.overlay.opaque", value, 8);
+        return n == 1 && value[0] == (byte)'y';
+    }
+
+    internal void WriteWhiteout(string entryName) =>
+        WriteHeader(Whiteout(Encoding.UTF8.GetBytes(entryName)), new LibC.Stat { st_mode = 0x180 }, (byte)'0', [], 0);
 
     private static byte[] DirName(byte[] name) => name.Length > 0 && name[^1] == '/' ? name : [.. name, (byte)'/'];
 
