@@ -29,6 +29,9 @@ internal static class Dispatcher
         "kill" => new KillCommand(),
         "rm" => new RmCommand(),
         "images" => new ImagesCommand("images"),
+        "build" => new BuildCommand(),
+        "commit" => new CommitCommand(),
+        "history" => new HistoryCommand(),
         "import" => new ImportCommand(),
         "save" => new SaveCommand(),
         "load" => new LoadCommand(),
@@ -72,6 +75,7 @@ internal static class Dispatcher
         "diff" => new DiffCommand(),
         "export" => new ExportCommand(),
         "port" => new PortCommand(),
+        "commit" => new CommitCommand(),
         "prune" => new ContainerPruneCommand(),
         _ => null,
     };
@@ -86,6 +90,8 @@ internal static class Dispatcher
         "import" => new ImportCommand(),
         "inspect" => new InspectCommand(InspectKind.Image),
         "bootstrap" => new BootstrapCommand(),
+        "build" => new BuildCommand(),
+        "history" => new HistoryCommand(),
         "prune" => new ImagePruneCommand(),
         _ => null,
     };
@@ -93,12 +99,13 @@ internal static class Dispatcher
     /// <summary>The management groups beside network, container and image: name, summary, subcommands.</summary>
     private static readonly Dictionary<string, (string Summary, string[] Commands)> Groups = new(StringComparer.Ordinal)
     {
-        ["builder"] = ("Manage builds", ["prune"]),
+        ["builder"] = ("Manage builds", ["build", "prune"]),
         ["system"] = ("Manage Berth", ["df", "prune"]),
     };
 
     private static Command? GroupSub(string group, string name) => (group, name) switch
     {
+        ("builder", "build") => new BuildCommand(),
         ("builder", "prune") => new BuilderPruneCommand(),
         ("system", "df") => new SystemDfCommand(),
         ("system", "prune") => new SystemPruneCommand(),
@@ -265,17 +272,19 @@ internal static class Dispatcher
         (string, string)[] common =
         [
             ("run", "Create and run a new container from an image"), ("exec", "Execute a command in a running container"),
-            ("ps", "List containers"), ("images", "List images"),
+            ("ps", "List containers"), ("build", "Build an image from a Dockerfile"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
         (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("system", "Manage Berth"), ("volume", "Manage volumes")];
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
+            ("commit", "Create a new image from a container's changes"),
             ("cp", "Copy files/folders between a container and the local filesystem"),
             ("create", "Create a new container"), ("diff", "Inspect changes to files or directories on a container's filesystem"),
             ("events", "Get real time events from the server"),
-            ("export", "Export a container's filesystem as a tar archive"), ("import", "Import the contents from a tarball to create a filesystem image"),
+            ("export", "Export a container's filesystem as a tar archive"),
+            ("history", "Show the history of an image"), ("import", "Import the contents from a tarball to create a filesystem image"),
             ("inspect", "Return low-level information on Docker objects"), ("kill", "Kill one or more running containers"),
             ("load", "Load an image from a tar archive or STDIN"), ("logs", "Fetch the logs of a container"),
             ("pause", "Pause all processes within one or more containers"),
@@ -342,6 +351,6 @@ internal static class Dispatcher
     }
 
     private static string ManagementHelp(string name) => name == "container"
-        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  port        List port mappings or a specific mapping for the container\n  prune       Remove all stopped containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
-        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  prune       Remove unused images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
+        ? "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  commit      Create a new image from a container's changes\n  cp          Copy files/folders between a container and the local filesystem\n  create      Create a new container\n  diff        Inspect changes to files or directories on a container's filesystem\n  exec        Execute a command in a running container\n  export      Export a container's filesystem as a tar archive\n  inspect     Display detailed information on one or more containers\n  kill        Kill one or more running containers\n  logs        Fetch the logs of a container\n  ls          List containers\n  pause       Pause all processes within one or more containers\n  port        List port mappings or a specific mapping for the container\n  prune       Remove all stopped containers\n  rename      Rename a container\n  rm          Remove one or more containers\n  run         Create and run a new container from an image\n  start       Start one or more stopped containers\n  stats       Display a live stream of container(s) resource usage statistics\n  stop        Stop one or more running containers\n  top         Display the running processes of a container\n  unpause     Unpause all processes within one or more containers\n  update      Update configuration of one or more containers\n  wait        Block until one or more containers stop, then print their exit codes\n\nRun 'berth container COMMAND --help' for more information on a command.\n"
+        : "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n  bootstrap   Build a base image (busybox, hello-world) on this machine\n  build       Build an image from a Dockerfile\n  history     Show the history of an image\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  prune       Remove unused images\n  rm          Remove one or more images\n  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nRun 'berth image COMMAND --help' for more information on a command.\n";
 }

@@ -9,6 +9,8 @@ internal sealed record RecordedRequest(string Method, string Version, string Tar
 {
     public string BodyText => Encoding.UTF8.GetString(Body);
 
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     public override string ToString() => Method + " " + Target;
 }
 
@@ -96,18 +98,21 @@ internal sealed class FakeDaemon : IDisposable
                 buffer.RemoveRange(0, headEnd + 4);
                 var requestLine = head[0].Split(' ');
                 var headers = head.Skip(1).Select(h => h.Split(':', 2)).ToDictionary(h => h[0].Trim(), h => h[1].Trim(), StringComparer.OrdinalIgnoreCase);
-                var length = headers.TryGetValue("Content-Length", out var cl) ? int.Parse(cl, CultureInfo.InvariantCulture) : 0;
-                while (buffer.Count < length)
+                byte[] body;
+                if (headers.TryGetValue("Transfer-Encoding", out var te) && te == "chunked")
                 {
-                    var n = stream.Read(one);
-                    if (n == 0)
+                    body = ReadChunked(stream, buffer, one);
+                }
+                else
+                {
+                    var length = headers.TryGetValue("Content-Length", out var cl) ? int.Parse(cl, CultureInfo.InvariantCulture) : 0;
+                    if (!Fill(stream, buffer, one, length))
                     {
                         return;
                     }
-                    buffer.AddRange(one.AsSpan(0, n));
+                    body = buffer.Take(length).ToArray();
+                    buffer.RemoveRange(0, length);
                 }
-                var body = buffer.Take(length).ToArray();
-                buffer.RemoveRange(0, length);
                 var target = requestLine[1];
                 var version = "";
                 if (target.StartsWith("/v1.", StringComparison.Ordinal))
@@ -117,7 +122,10 @@ internal sealed class FakeDaemon : IDisposable
                 }
                 lock (_requests)
                 {
-                    _requests.Add(new RecordedRequest(requestLine[0], version, target, headers.GetValueOrDefault("Content-Type"), body));
+                    _requests.Add(new RecordedRequest(requestLine[0], version, target, headers.GetValueOrDefault("Content-Type"), body)
+                    {
+                        Headers = headers,
+                    });
                 }
                 stream.Write(Answer(requestLine[0], target));
             }
@@ -125,6 +133,61 @@ internal sealed class FakeDaemon : IDisposable
         catch (IOException)
         {
         }
+    }
+
+    private static bool Fill(NetworkStream stream, List<byte> buffer, byte[] one, int count)
+    {
+        while (buffer.Count < count)
+        {
+            var n = stream.Read(one);
+            if (n == 0)
+            {
+                return false;
+            }
+            buffer.AddRange(one.AsSpan(0, n));
+        }
+        return true;
+    }
+
+    /// <summary>A chunked request body (build and load uploads), decoded.</summary>
+    private static byte[] ReadChunked(NetworkStream stream, List<byte> buffer, byte[] one)
+    {
+        var body = new List<byte>();
+        while (true)
+        {
+            int lineEnd;
+            while ((lineEnd = IndexOfCrLf(buffer)) < 0)
+            {
+                if (!Fill(stream, buffer, one, buffer.Count + 1))
+                {
+                    throw new IOException("eof in chunk size");
+                }
+            }
+            var size = int.Parse(Encoding.ASCII.GetString([.. buffer.Take(lineEnd)]).Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            buffer.RemoveRange(0, lineEnd + 2);
+            if (!Fill(stream, buffer, one, size + 2))
+            {
+                throw new IOException("eof in chunk");
+            }
+            body.AddRange(buffer.Take(size));
+            buffer.RemoveRange(0, size + 2);
+            if (size == 0)
+            {
+                return [.. body];
+            }
+        }
+    }
+
+    private static int IndexOfCrLf(List<byte> b)
+    {
+        for (var i = 0; i + 1 < b.Count; i++)
+        {
+            if (b[i] == '\r' && b[i + 1] == '\n')
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private byte[] Answer(string method, string target)

@@ -10,7 +10,9 @@ namespace Berth.Cli.Api;
 /// </summary>
 internal static class JsonMessageDisplay
 {
-    public static void Display(Stream body, Stream output)
+    /// <param name="onAux">Gets each <c>aux</c> message (build's image ID); they are never printed.</param>
+    /// <param name="exitWithErrorCode">compat(docker): build exits with <c>errorDetail.code</c> (1 when none), the others with 1.</param>
+    public static void Display(Stream body, Stream output, Action<JsonElement>? onAux = null, bool exitWithErrorCode = false)
     {
         var reader = new StreamReader(body, Encoding.UTF8);
         var pending = new StringBuilder();
@@ -19,13 +21,13 @@ internal static class JsonMessageDisplay
         while ((n = reader.Read(buf, 0, buf.Length)) > 0)
         {
             pending.Append(buf, 0, n);
-            DrainMessages(pending, output);
+            DrainMessages(pending, output, onAux, exitWithErrorCode);
         }
-        DrainMessages(pending, output, final: true);
+        DrainMessages(pending, output, onAux, exitWithErrorCode, final: true);
     }
 
     /// <summary>Decodes whole JSON values from <paramref name="pending"/> (concatenated or line-separated).</summary>
-    private static void DrainMessages(StringBuilder pending, Stream output, bool final = false)
+    private static void DrainMessages(StringBuilder pending, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode, bool final = false)
     {
         var text = pending.ToString();
         var bytes = Encoding.UTF8.GetBytes(text);
@@ -52,7 +54,7 @@ internal static class JsonMessageDisplay
                 }
                 using (doc)
                 {
-                    Show(doc.RootElement, output);
+                    Show(doc.RootElement, output, onAux, exitWithErrorCode);
                 }
                 consumed += skip + (int)reader.BytesConsumed;
             }
@@ -72,7 +74,7 @@ internal static class JsonMessageDisplay
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static void Show(JsonElement m, Stream output)
+    private static void Show(JsonElement m, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode)
     {
         if (m.ValueKind != JsonValueKind.Object)
         {
@@ -80,7 +82,8 @@ internal static class JsonMessageDisplay
         }
         if (m.TryGetProperty("errorDetail", out var detail) && detail.ValueKind == JsonValueKind.Object)
         {
-            throw new StatusException(Str(detail, "message") ?? Str(m, "error") ?? "", 1);
+            var code = exitWithErrorCode && detail.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var n) && n != 0 ? n : 1;
+            throw new StatusException(Str(detail, "message") ?? Str(m, "error") ?? "", code);
         }
         if (Str(m, "error") is { Length: > 0 } err)
         {
@@ -88,6 +91,7 @@ internal static class JsonMessageDisplay
         }
         if (m.TryGetProperty("aux", out var aux) && aux.ValueKind != JsonValueKind.Null)
         {
+            onAux?.Invoke(aux);
             return;
         }
         // Progress bars are for terminals only.

@@ -83,7 +83,7 @@ internal sealed class SaveCommand : Command
         return 0;
     }
 
-    private static string PlatformJson(string platform)
+    internal static string PlatformJson(string platform)
     {
         var parts = platform.ToLowerInvariant().Split('/');
         var sb = new System.Text.StringBuilder("{\"architecture\":");

@@ -43,6 +43,17 @@ internal sealed class HeaderRow(IReadOnlyDictionary<string, string> titles) : IF
         ["UniqueSize"] = "UNIQUE SIZE",
     };
 
+    /// <summary><c>history</c>'s table.</summary>
+    public static readonly Dictionary<string, string> History = new(StringComparer.Ordinal)
+    {
+        ["ID"] = "IMAGE",
+        ["CreatedSince"] = "CREATED",
+        ["CreatedAt"] = "CREATED AT",
+        ["CreatedBy"] = "CREATED BY",
+        ["Size"] = "SIZE",
+        ["Comment"] = "COMMENT",
+    };
+
     /// <summary><c>system df</c>'s summary table.</summary>
     public static readonly Dictionary<string, string> DiskUsage = new(StringComparer.Ordinal)
     {
