@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Times `docker build` of a 12-step Dockerfile with a 50 MB context against berthd and dockerd, alternating:
+cold (--no-cache), fully cached, and after touching one file; reports medians and ratios.
+Usage: build.py RUNS BERTH_HOST PEER_HOST WORKDIR"""
+import os, statistics, subprocess, sys, time
+
+runs, berth_host, peer_host, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = os.path.join(work, "context")
+os.makedirs(os.path.join(ctx, "data"), exist_ok=True)
+# 50 MB in 50 files of incompressible bytes, plus a small file the third series changes.
+for i in range(50):
+    with open(os.path.join(ctx, "data", f"blob{i:02}.bin"), "wb") as f:
+        f.write(os.urandom(1 << 20))
+with open(os.path.join(ctx, "app.conf"), "w") as f:
+    f.write("version=0\n")
+with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+    f.write("""FROM busybox:peer
+ENV APP=/app LEVEL=info
+WORKDIR /app
+COPY data/ ./data/
+RUN du -sk data > size.txt
+RUN for i in 1 2 3 4 5; do echo line $i >> log.txt; done
+ARG VERSION=1
+LABEL org.example.version=$VERSION
+COPY app.conf ./
+RUN cat app.conf size.txt > summary.txt && rm log.txt
+EXPOSE 8080
+CMD ["cat", "/app/summary.txt"]
+""")
+
+def build(host, *flags):
+    argv = ["docker", "build", "-q", *flags, "-t", "bench-build:latest", ctx]
+    start = time.perf_counter()
+    r = subprocess.run(argv, env=dict(os.environ, DOCKER_HOST=host, DOCKER_BUILDKIT="0"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = (time.perf_counter() - start) * 1000
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(argv)} against {host} failed: {r.stderr.decode().strip()}")
+    return elapsed
+
+touch = [0]
+def touched(host):
+    touch[0] += 1
+    with open(os.path.join(ctx, "app.conf"), "w") as f:
+        f.write(f"version={touch[0]}\n")
+    return build(host)
+
+series = {"cold": lambda h: build(h, "--no-cache"), "cached": lambda h: build(h), "one file changed": touched}
+for host in (berth_host, peer_host):  # warm up: the base image's layers, the page cache
+    build(host, "--no-cache")
+results = {}
+for name, fn in series.items():
+    b, d = [], []
+    for _ in range(runs):
+        # Each side sees the same context state: the touch series changes the file before each side's build.
+        b.append(fn(berth_host))
+        d.append(fn(peer_host))
+    results[name] = (b, d)
+
+print(f"runs: {runs} each, alternating; 12-step Dockerfile, 50 MB context (50 x 1 MiB random files), docker build -q")
+print("| measurement | Berth | Docker (dockerd 20.10 legacy builder) | ratio Berth/Docker |")
+print("|---|---|---|---|")
+for name, (b, d) in results.items():
+    mb, md = statistics.median(b), statistics.median(d)
+    print(f"| {name}, median | {mb:.0f} ms | {md:.0f} ms | {mb / md:.2f} |")
+for host in (berth_host, peer_host):
+    subprocess.run(["docker", "rmi", "bench-build:latest"], env=dict(os.environ, DOCKER_HOST=host), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
