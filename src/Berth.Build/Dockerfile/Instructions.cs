@@ -108,6 +108,10 @@ public sealed record CopyInstruction(
     bool Parents) : Instruction
 {
     public override string Keyword => IsAdd ? "ADD" : "COPY";
+
+    /// <summary>ADD <c>--unpack[=bool]</c>; null when not given (archives from the context are unpacked, remote
+    /// ones are not).</summary>
+    public bool? Unpack { get; init; }
 }
 
 public sealed record WorkdirInstruction(string Path) : Instruction
