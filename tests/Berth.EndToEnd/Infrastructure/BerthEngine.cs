@@ -60,6 +60,9 @@ public sealed class BerthEngine : IDisposable
     /// <summary>Runs a client with a longer deadline, for commands that move whole images.</summary>
     public CommandResult CliSlow(string client, params string[] args) => Run(client, args, null, TimeSpan.FromMinutes(3));
 
+    /// <summary>Runs a client with the deadline given, for commands that fetch from the network.</summary>
+    public CommandResult CliWithin(TimeSpan timeout, string client, params string[] args) => Run(client, args, null, timeout);
+
     public CommandResult Docker(params string[] args) => Cli("docker", args);
 
     /// <summary>Starts a client and leaves it running (<c>logs -f</c>, <c>events</c>); the caller disposes it.</summary>
