@@ -15,6 +15,9 @@ namespace Berth.Build;
 /// <summary>The instructions of one stage, dispatched as Docker's legacy builder does.</summary>
 internal sealed partial class BuildRun
 {
+    [System.Text.RegularExpressions.GeneratedRegex("""^\s*\d?<<-?\s*["']?[A-Za-z0-9_.-]+["']?\s*$""")]
+    private static partial System.Text.RegularExpressions.Regex LoneHeredoc();
+
     /// <summary>What a stage has built so far.</summary>
     private sealed class StageState(ShellLex lex)
     {
@@ -454,13 +457,22 @@ internal sealed partial class BuildRun
         List<string> command;
         if (r.Command.PrependShell)
         {
-            // Here-documents go to the shell as written: it expands them (or not, for a quoted delimiter).
-            var script = new StringBuilder(line);
-            foreach (var h in r.Heredocs)
+            if (r.Heredocs.Count == 1 && LoneHeredoc().IsMatch(line))
             {
-                script.Append('\n').Append(h.Content).Append(h.Name);
+                // RUN <<EOF: the here-document is the script (expanded by the shell that runs it).
+                command = [.. st.Shell, r.Heredocs[0].Content];
             }
-            command = [.. st.Shell, script.ToString()];
+            else
+            {
+                // A command reading here-documents: they go to the shell as written, which expands them (or not,
+                // for a quoted delimiter).
+                var script = new StringBuilder(line);
+                foreach (var h in r.Heredocs)
+                {
+                    script.Append('\n').Append(h.Content).Append(h.Name);
+                }
+                command = [.. st.Shell, script.ToString()];
+            }
         }
         else
         {

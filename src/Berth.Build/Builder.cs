@@ -35,7 +35,11 @@ public sealed class Builder(ContainerService containers, ImageService images, st
             await Task.Run(() =>
             {
                 using var fs = new ContainerFs(dir, "build context");
-                fs.Extract("/", context, new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes });
+                var buffered = new BufferedStream(context, 64 * 1024);
+                Span<byte> magic = stackalloc byte[2];
+                var compressed = buffered.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+                Stream tar = new PrefixStream(magic.ToArray(), buffered);
+                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes });
             }, ct).ConfigureAwait(false);
             var tree = new SourceTree(dir, "build context");
             var dockerfile = ReadDockerfile(tree, options.Dockerfile);
