@@ -15,12 +15,19 @@ public sealed class DiskUsageResponse
     public long BuilderSize { get; set; }
 }
 
-/// <summary>A builder cache record (none until there is a builder).</summary>
+/// <summary>A build cache record: an intermediate image a build step made.</summary>
 public sealed class BuildCacheRecord
 {
     public string ID { get; set; } = "";
+    public List<string>? Parents { get; set; }
     public string Type { get; set; } = "";
+    public string Description { get; set; } = "";
+    public bool InUse { get; set; }
+    public bool Shared { get; set; }
     public long Size { get; set; }
+    public string CreatedAt { get; set; } = "";
+    public string? LastUsedAt { get; set; }
+    public int UsageCount { get; set; }
 }
 
 /// <summary><c>POST /images/prune</c>.</summary>

@@ -35,9 +35,14 @@ internal static class DiskUsageRoutes
         });
         router.Map("POST", "/build/prune", async c =>
         {
-            // compat(docker): buildkit's prune filters; there is no build cache yet, so nothing is removed.
-            Filters.Parse(c.Query["filters"], "until", "id", "parent", "type", "description", "inuse", "shared", "private", "mutable", "immutable");
-            await c.WriteJsonAsync(200, new BuildCachePruneResponse(), DiskUsageApiJson.Default.BuildCachePruneResponse).ConfigureAwait(false);
+            // compat(docker): buildkit's prune filters; the legacy builder's cache is its intermediate images.
+            var filters = Filters.Parse(c.Query["filters"], "until", "id", "parent", "type", "description", "inuse", "shared", "private", "mutable", "immutable");
+            var until = Until(filters);
+            var (deleted, reclaimed) = await Task.Run(() => s.Images.PruneBuildCache(
+                e => until is not { } u || e.Image.Created < u,
+                s.Containers.UserOfImage)).ConfigureAwait(false);
+            var response = new BuildCachePruneResponse { CachesDeleted = deleted.Count > 0 ? [.. deleted.Select(d => d[7..])] : null, SpaceReclaimed = reclaimed };
+            await c.WriteJsonAsync(200, response, DiskUsageApiJson.Default.BuildCachePruneResponse).ConfigureAwait(false);
         });
     }
 
@@ -86,7 +91,20 @@ internal static class DiskUsageRoutes
         // compat(docker): SizeRw is left out when 0 (Go's omitempty), SizeRootFs too.
         Containers = report.Containers?.Select(c => OmitZeroSizes(ContainerRoutes.Summary(s, c.Container, (c.SizeRw, c.SizeRootFs)))).ToList(),
         Volumes = report.Volumes?.Select(v => VolumeMapper.Resource(v.Volume, new VolumeUsageData { RefCount = v.RefCount, Size = v.Size })).ToList(),
-        BuildCache = kinds.HasFlag(DiskUsageKinds.BuildCache) ? [] : null,
+        BuildCache = kinds.HasFlag(DiskUsageKinds.BuildCache)
+            ? [.. s.Images.BuildCache(s.Containers.UserOfImage).Select(e => new BuildCacheRecord
+            {
+                ID = e.Image.Id[7..19],
+                Parents = e.Image.Parent.Length > 0 ? [e.Image.Parent[7..19]] : null,
+                Type = "regular",
+                Description = e.Description,
+                InUse = e.InUse,
+                Size = e.Size,
+                CreatedAt = e.Image.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                LastUsedAt = e.Image.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                UsageCount = 1,
+            })]
+            : null,
     };
 
     private static ContainerSummary OmitZeroSizes(ContainerSummary summary)
