@@ -32,6 +32,69 @@ public sealed class ApiContext
         Body = head.WantsUpgrade && head.Headers.ContentLength is null && !head.Headers.IsChunked
             ? new LengthReadStream(reader, 0)
             : HttpBody.Open(reader, head.Headers, untilClose: false);
+        if (string.Equals(head.Headers["Expect"], "100-continue", StringComparison.OrdinalIgnoreCase))
+        {
+            // compat(go): net/http answers "100 Continue" when the handler first reads the body (curl -T waits a
+            // second for it otherwise).
+            Body = new ContinueOnRead(Body, stream);
+        }
+    }
+
+    /// <summary>A request body that sends <c>100 Continue</c> before its first read.</summary>
+    private sealed class ContinueOnRead(Stream inner, Stream connection) : Stream
+    {
+        private bool _sent;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            Continue();
+            return inner.Read(buffer);
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_sent)
+            {
+                _sent = true;
+                await connection.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private void Continue()
+        {
+            if (!_sent)
+            {
+                _sent = true;
+                connection.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                connection.Flush();
+            }
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     public HttpRequestHead Head { get; }

@@ -164,7 +164,7 @@ internal sealed partial class BuildRun
                 }
                 var isDir = Directory.Exists(host);
                 var entries = SourceTree.Walk(host, "").ToList();
-                var hash = (isDir ? "dir:" : "file:") + SourceTree.Checksum(entries);
+                var hash = (isDir ? "dir:" : "file:") + tree.Checksum(entries);
                 result.Add(new CopySource(GoPath.Base(m), host, null, isDir, c.IsAdd && !isDir && IsArchive(host), hash));
             }
         }

@@ -27,11 +27,13 @@ public sealed class Builder(ContainerService containers, ImageService images, st
     /// exit code) or the engine's exceptions; either way no step container is left.</summary>
     public async Task<string> BuildAsync(Stream context, BuildOptions options, IBuildOutput output, CancellationToken ct = default)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Directory.CreateDirectory(workDir);
         var dir = Path.Join(workDir, "context-" + Ids.New()[..12]);
         Directory.CreateDirectory(dir);
         try
         {
+            var digests = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             await Task.Run(() =>
             {
                 using var fs = new ContainerFs(dir, "build context");
@@ -39,12 +41,15 @@ public sealed class Builder(ContainerService containers, ImageService images, st
                 Span<byte> magic = stackalloc byte[2];
                 var compressed = buffered.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
                 Stream tar = new PrefixStream(magic.ToArray(), buffered);
-                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes });
+                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests });
             }, ct).ConfigureAwait(false);
-            var tree = new SourceTree(dir, "build context");
+            var received = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var tree = new SourceTree(dir, "build context", digests);
             var dockerfile = ReadDockerfile(tree, options.Dockerfile);
             var run = new BuildRun(this, tree, dockerfile, options, output, ct);
-            return await run.RunAsync().ConfigureAwait(false);
+            var id = await run.RunAsync().ConfigureAwait(false);
+            Log.Debug("built", ("image", id), ("context", received.TotalMilliseconds), ("total", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            return id;
         }
         finally
         {

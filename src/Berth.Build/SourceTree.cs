@@ -11,7 +11,9 @@ namespace Berth.Build;
 /// is followed inside the tree, ".." stops at its root, so nothing outside is ever read; symlinks below a copied
 /// directory are copied as links.
 /// </summary>
-internal sealed class SourceTree(string root, string what)
+/// <param name="digests">SHA-256 of regular files by path in the tree, where they were taken as the files
+/// arrived (the context); other files are read to hash them.</param>
+internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<string, byte[]>? digests = null)
 {
     private const int MaxLinks = 255;
 
@@ -126,22 +128,22 @@ internal sealed class SourceTree(string root, string what)
 
     /// <summary>A digest of what a copy would write: names, types, modes, owners, link targets and contents,
     /// as Docker's tarsum-based <c>file:</c>/<c>dir:</c> hashes of COPY sources.</summary>
-    public static string Checksum(IEnumerable<(string Name, FileSystemInfo Info)> entries)
+    public string Checksum(IEnumerable<(string Name, FileSystemInfo Info)> entries)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[128 * 1024];
         foreach (var (name, info) in entries)
         {
             var header = $"{name}\0{(info is DirectoryInfo ? "d" : info.LinkTarget is { } l ? "l" + l : "f")}\0{(int)info.UnixFileMode}\0";
             hash.AppendData(Encoding.UTF8.GetBytes(header));
             if (info is FileInfo f && f.LinkTarget is null)
             {
-                using var s = new FileStream(f.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                int n;
-                while ((n = s.Read(buffer)) > 0)
+                // Each file counts by its own SHA-256: taken as the context arrived, or read now.
+                if (digests is null || !digests.TryGetValue(Path.GetRelativePath(Root, f.FullName), out var digest))
                 {
-                    hash.AppendData(buffer, 0, n);
+                    using var s = new FileStream(f.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                    digest = SHA256.HashData(s);
                 }
+                hash.AppendData(digest);
             }
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -91,6 +91,7 @@ public sealed class ContainerFs : IDisposable
                 Owner = options.Owner,
                 MaxUncompressedBytes = options.MaxUncompressedBytes,
                 MaxEntries = options.MaxEntries,
+                FileDigests = options.FileDigests,
             });
         }
     }

@@ -14,4 +14,7 @@ public sealed class CopyInOptions
     public long MaxUncompressedBytes { get; init; } = 64L << 30;
 
     public long MaxEntries { get; init; } = 1_000_000;
+
+    /// <summary>When set, gets the SHA-256 of each regular file written, by its path in the archive.</summary>
+    public IDictionary<string, byte[]>? FileDigests { get; init; }
 }

@@ -22,6 +22,10 @@ public sealed class LayerApplyOptions
     /// the other way round.</summary>
     public bool NoOverwriteDirNonDir { get; init; }
 
+    /// <summary>When set, the SHA-256 of every regular file written goes in here by its cleaned path (a build
+    /// context's files are hashed as they arrive, not read again).</summary>
+    public IDictionary<string, byte[]>? FileDigests { get; init; }
+
     /// <summary>When set, every entry gets this owner instead of the archive's (Docker's ChownOpts).</summary>
     public (uint Uid, uint Gid)? Owner { get; init; }
 }

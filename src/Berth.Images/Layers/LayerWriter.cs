@@ -255,9 +255,15 @@ internal sealed unsafe class LayerWriter : IDisposable
             fd = LibC.openat(parent.Fd, name, flags, NewFileMode);
         }
         using var file = new SafeFd(Sys.Check(fd, "openat", h.Name));
+        using var hash = _options.FileDigests is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         while (reader.ReadData() is { IsEmpty: false } chunk)
         {
             Fs.WriteAll(file, chunk, h.Name);
+            hash?.AppendData(chunk);
+        }
+        if (hash is not null && LayerPath.Clean(h.Name) is { } path)
+        {
+            _options.FileDigests![path] = hash.GetHashAndReset();
         }
         SetOwnerAndMode(file, h, _options.Owner);
         SetXattrs(file.Fd, h);
