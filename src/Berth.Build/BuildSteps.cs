@@ -74,6 +74,11 @@ internal sealed partial class BuildRun
             st.Config = Clone(Images.Config(image).Config);
             StepResult(image.Id);
         }
+        // compat(docker): beginStage's setDefaultPath: a stage whose base sets no PATH gets the default one.
+        if (!(st.Config.Env ?? []).Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            st.Config.Env = [.. st.Config.Env ?? [], "PATH=" + DefaultPath];
+        }
         // Triggers of the base image run first, then are cleared from the new image.
         if (st.Config.OnBuild is { Count: > 0 } triggers)
         {
@@ -107,6 +112,7 @@ internal sealed partial class BuildRun
             {
                 st.Config.Labels[k] = v;
             }
+            SortLabels(st.Config);
             await CommitConfigAsync(st, text).ConfigureAwait(false);
         }
         if (st.Image is null)
@@ -116,6 +122,9 @@ internal sealed partial class BuildRun
         }
         return st.Image.Id;
     }
+
+    /// <summary>Docker's default PATH for Linux (system.DefaultPathEnv).</summary>
+    internal const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static string Quote(string s) => s.Any(c => char.IsWhiteSpace(c) || c == '"') ? JsonSerializer.Serialize(s, BuildJson.Default.String) : s;
 
@@ -161,6 +170,7 @@ internal sealed partial class BuildRun
                     {
                         st.Config.Labels[k] = v;
                     }
+                    SortLabels(st.Config);
                     await CommitConfigAsync(st, "LABEL " + string.Join(' ', pairs.Select(p => $"{Quote(p.Key)}={Quote(p.Value)}"))).ConfigureAwait(false);
                     break;
                 }
@@ -171,7 +181,7 @@ internal sealed partial class BuildRun
             case CmdInstruction c:
                 st.Config.Cmd = CommandOf(st, c.Command);
                 st.CmdSet = true;
-                await CommitConfigAsync(st, "CMD " + GoList(st.Config.Cmd)).ConfigureAwait(false);
+                await CommitConfigAsync(st, "CMD " + GoQuotedList(st.Config.Cmd)).ConfigureAwait(false);
                 break;
             case EntrypointInstruction ep:
                 st.Config.Entrypoint = CommandOf(st, ep.Command);
@@ -180,7 +190,7 @@ internal sealed partial class BuildRun
                     // compat(docker): an ENTRYPOINT drops the CMD inherited from the base image.
                     st.Config.Cmd = null;
                 }
-                await CommitConfigAsync(st, "ENTRYPOINT " + GoList(st.Config.Entrypoint)).ConfigureAwait(false);
+                await CommitConfigAsync(st, "ENTRYPOINT " + GoQuotedList(st.Config.Entrypoint)).ConfigureAwait(false);
                 break;
             case ExposeInstruction x:
                 {
@@ -230,7 +240,7 @@ internal sealed partial class BuildRun
                     StartInterval = h.StartInterval,
                     Retries = h.Retries,
                 };
-                await CommitConfigAsync(st, $"HEALTHCHECK &{{{GoList(h.Test)} \"{GoDuration(h.Interval)}\" \"{GoDuration(h.Timeout)}\" \"{GoDuration(h.StartPeriod)}\" \"{GoDuration(h.StartInterval)}\" '\\x{h.Retries:x2}'}}").ConfigureAwait(false);
+                await CommitConfigAsync(st, $"HEALTHCHECK &{{{GoQuotedList(h.Test)} \"{GoDuration(h.Interval)}\" \"{GoDuration(h.Timeout)}\" \"{GoDuration(h.StartPeriod)}\" \"{GoDuration(h.StartInterval)}\" '\\x{h.Retries:x2}'}}").ConfigureAwait(false);
                 break;
             case ShellInstruction sh:
                 st.Config.Shell = [.. sh.Shell];
@@ -287,6 +297,44 @@ internal sealed partial class BuildRun
 
     /// <summary>Go's <c>%v</c> of a string slice, as Docker writes commands into history lines.</summary>
     private static string GoList(IEnumerable<string>? items) => "[" + string.Join(' ', items ?? []) + "]";
+
+    /// <summary>Go's <c>%q</c> of a string slice: Docker writes CMD, ENTRYPOINT and HEALTHCHECK history lines
+    /// with it (<c>CMD ["cat" "/f"]</c>).</summary>
+    private static string GoQuotedList(IEnumerable<string>? items) => "[" + string.Join(' ', (items ?? []).Select(GoQuote)) + "]";
+
+    private static string GoQuote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var ch in s)
+        {
+            sb.Append(ch switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\t' => "\\t",
+                '\r' => "\\r",
+                < ' ' or '\x7f' => $"\\x{(int)ch:x2}",
+                _ => ch.ToString(),
+            });
+        }
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>compat(docker): Go writes a map's keys sorted, so an image config's labels are sorted (and the
+    /// config, hence the image ID, does not depend on the order they were given in).</summary>
+    private static void SortLabels(ImageRuntimeConfig config)
+    {
+        if (config.Labels is { Count: > 1 } labels)
+        {
+            var sorted = labels.OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
+            labels.Clear();
+            foreach (var (k, v) in sorted)
+            {
+                labels[k] = v;
+            }
+        }
+    }
 
     private static string GoDuration(long ns) => ns == 0 ? "0s" : Common.GoDuration.Format(TimeSpan.FromTicks(ns / 100));
 
