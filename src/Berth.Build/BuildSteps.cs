@@ -274,8 +274,10 @@ internal sealed partial class BuildRun
                         st.Args.Add((arg.Name, value));
                         parts.Add(arg.Default is null ? arg.Name : arg.Name + "=" + W(arg.Default));
                     }
-                    // The value a build arg gave is part of the key: another value is another step.
-                    await CommitConfigAsync(st, "ARG " + string.Join(' ', parts), string.Join('\n', st.Args.Select(x => x.Name + "=" + x.Value))).ConfigureAwait(false);
+                    // compat(docker): the key is the history line only, so another --build-arg value still finds
+                    // the ARG step in the cache; the steps that use the value have it in their own keys (a RUN's
+                    // "|N NAME=value" prefix, the expanded words of the others).
+                    await CommitConfigAsync(st, "ARG " + string.Join(' ', parts)).ConfigureAwait(false);
                     break;
                 }
             case WorkdirInstruction w:
