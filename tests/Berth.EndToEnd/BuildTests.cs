@@ -97,9 +97,22 @@ public sealed partial class BuildTests(BerthEngine engine)
             var first = Build(client, "-t", tag, "--build-arg", "BUILD_ARG=fromcli", "--label", "extra=yes", "--iidfile", iidFile, dir);
             first.ExpectExit(0);
             var lines = first.Lines;
-            Assert.Equal("Step 1/12 : FROM busybox", lines.First(l => l.StartsWith("Step ", StringComparison.Ordinal)));
-            Assert.Contains("Step 12/12 : LABEL extra=yes", lines);
+            // The steps as the recording shows them (the build args and --label add the last one), each ending
+            // with the image it made; a RUN step's container is named and removed.
+            Assert.Equal(
+                [
+                    "Step 1/12 : FROM busybox", "Step 2/12 : ENV GREETING=hello APP_HOME=/app", "Step 3/12 : WORKDIR /app",
+                    "Step 4/12 : COPY hello.txt ./", "Step 5/12 : COPY sub/ ./sub/", "Step 6/12 : RUN echo \"built at build time\" > built.txt && ls -la /app",
+                    "Step 7/12 : ARG BUILD_ARG=default", "Step 8/12 : RUN echo \"arg=$BUILD_ARG\"", "Step 9/12 : EXPOSE 8080",
+                    "Step 10/12 : LABEL org.example.rec=1", "Step 11/12 : CMD [\"cat\", \"/app/hello.txt\"]", "Step 12/12 : LABEL extra=yes",
+                ],
+                lines.Where(l => l.StartsWith("Step ", StringComparison.Ordinal)));
+            Assert.Equal(12, lines.Count(l => Regex.IsMatch(l, "^ ---> [0-9a-f]{12}$")));
+            var running = lines.Where(l => l.StartsWith(" ---> Running in ", StringComparison.Ordinal)).Select(l => l[" ---> Running in ".Length..]).ToList();
+            Assert.True(running.Count >= 2, first.ToString());
+            Assert.All(running, c => Assert.Contains("Removing intermediate container " + c, lines));
             Assert.Contains("arg=fromcli", lines);
+            Assert.True(lines.Any(l => Regex.IsMatch(l, @"^-rw-r--r-- +1 root +root +25 .* hello\.txt$")), first.ToString());
             var id = engine.Inspect(tag, "{{.Id}}");
             Assert.Contains($"Successfully built {id[7..19]}", lines);
             Assert.Contains($"Successfully tagged {tag}", lines);
@@ -137,23 +150,39 @@ public sealed partial class BuildTests(BerthEngine engine)
                 Assert.Contains($"{intermediate} <none>:<none>", all);
             }
 
+            // A changed file: the steps before its COPY come from the cache, the rest run again.
+            File.WriteAllText(Path.Join(dir, "hello.txt"), "changed\n");
+            var changed = Build(client, "-q", "-t", tag + "-changed", "--build-arg", "BUILD_ARG=fromcli", "--label", "extra=yes", dir);
+            Assert.Matches("^sha256:[0-9a-f]{64}$", changed.Ok());
+            Assert.NotEqual(id, changed.Ok());
+            Assert.Equal("changed", engine.Cli(client, "run", "--rm", tag + "-changed").Ok());
+            var again = Build(client, "-t", tag + "-changed", "--build-arg", "BUILD_ARG=other", "--label", "extra=yes", dir);
+            again.ExpectExit(0);
+            Assert.Equal(6, again.Lines.Count(l => l == " ---> Using cache"));
+            Assert.Contains("arg=other", again.Lines);
+            File.WriteAllText(Path.Join(dir, "hello.txt"), "hello from build context\n");
+
             // --no-cache: every step again, another image.
             var third = Build(client, "--no-cache", "-t", noCacheTag, "--build-arg", "BUILD_ARG=fromcli", "--label", "extra=yes", dir);
             third.ExpectExit(0);
             Assert.DoesNotContain(" ---> Using cache", third.Lines);
             Assert.NotEqual(id, engine.Inspect(noCacheTag, "{{.Id}}"));
 
-            // docker rmi of the tag takes its intermediate images with it.
+            // docker rmi of the tag takes its intermediate images with it, but those the changed build's image
+            // still stands on.
+            var shared = engine.Cli(client, "history", "-q", "--no-trunc", tag + "-changed").Lines.ToHashSet();
+            Assert.True(chain.Count(shared.Contains) >= 2, "the changed build shares ENV and WORKDIR");
             engine.Cli(client, "rmi", tag).Ok();
             foreach (var intermediate in chain)
             {
-                engine.Docker("image", "inspect", intermediate).ExpectExit(1);
+                engine.Docker("image", "inspect", intermediate).ExpectExit(shared.Contains(intermediate) ? 0 : 1);
             }
+            Assert.Equal("changed", engine.Cli(client, "run", "--rm", tag + "-changed").Ok());
             Assert.Equal(busyboxId, engine.Inspect("busybox", "{{.Id}}"));
         }
         finally
         {
-            RemoveImages(tag, noCacheTag);
+            RemoveImages(tag, noCacheTag, tag + "-changed");
         }
     }
 
@@ -188,6 +217,17 @@ public sealed partial class BuildTests(BerthEngine engine)
         ["escape-directive"] = new("# escape=`\nFROM busybox\nRUN echo one `\n  two > /e\n", [], [], ["cat", "/e"], "one two"),
         ["scratch-static-busybox"] = new("FROM busybox AS bb\nFROM scratch\nCOPY --from=bb /bin/busybox /busybox\nENTRYPOINT [\"/busybox\"]\n", [], [], ["echo", "from", "scratch"], "from scratch"),
         ["workdir-relative"] = new("FROM busybox\nWORKDIR /a\nWORKDIR b\nWORKDIR c\nRUN pwd > /p\n", [], [], ["sh", "-c", "cat /p; pwd"], "/a/b/c\n/a/b/c"),
+        ["copy-from-image"] = new("FROM scratch\nCOPY --from=busybox /bin/busybox /bin/busybox\nCOPY --from=busybox /etc/passwd /etc/passwd\nENTRYPOINT [\"/bin/busybox\"]\n", [], [], ["head", "-1", "/etc/passwd"], "root:x:0:0:root:/root:/bin/sh"),
+        ["from-earlier-stage"] = new("FROM busybox AS base\nRUN echo base > /b\nFROM base AS final\nRUN echo final >> /b\n", [], [], ["cat", "/b"], "base\nfinal"),
+        ["env-in-paths"] = new("FROM busybox\nENV D=/x SUB=y\nWORKDIR $D/${SUB}\nCOPY a.txt $D/\nRUN pwd > /p\n", Files(("a.txt", "a")), [], ["sh", "-c", "cat /p /x/a.txt"], "/x/y\na"),
+        ["chown-user-only"] = new("FROM busybox\nCOPY --chown=nobody a.txt dir/ /o/\n", Files(("a.txt", "a"), ("dir/b.txt", "b")), [], ["stat", "-c", "%n %u:%g", "/o/a.txt", "/o/b.txt"], "/o/a.txt 65534:65534\n/o/b.txt 65534:65534"),
+        ["copy-dir-keeps-symlinks"] = new("FROM busybox\nCOPY dir/ /d/\n", new() { ["dir/target.txt"] = "t"u8.ToArray() }, [], ["sh", "-c", "readlink /d/link; cat /d/link"], "target.txt\nt"),
+        // The shell form ignores CMD, which only becomes the shell's $0.
+        ["entrypoint-shell-form"] = new("FROM busybox\nENTRYPOINT echo \"shell form\" $0\nCMD [\"ignored\"]\n", [], [], [], "shell form ignored", "{{json .Config.Entrypoint}}", """["/bin/sh","-c","echo \"shell form\" $0"]"""),
+        ["run-exec-form"] = new("FROM busybox\nENV X=1\nRUN [\"sh\", \"-c\", \"echo exec $X > /e\"]\n", [], [], ["cat", "/e"], "exec 1"),
+        ["heredoc-quoted-and-dash"] = new("FROM busybox\nARG V=expanded\nCOPY <<'EOF' /q\n$V\nEOF\nCOPY <<EOF /u\n$V\nEOF\nRUN <<-EOF\n\techo tabs > /t\n\tEOF\n", [], [], ["sh", "-c", "cat /q /u /t"], "$V\nexpanded\ntabs"),
+        ["odd-file-names"] = new("FROM busybox\nCOPY [\"with space.txt\", \"ünï.txt\", \"/o/\"]\n", Files(("with space.txt", "s"), ("ünï.txt", "u")), [], ["sh", "-c", "cat '/o/with space.txt' /o/ünï.txt"], "su"),
+        ["add-tar-not-extracted-by-copy"] = new("FROM busybox\nCOPY files.tar /c/\nADD files.tar /a/\n", new() { ["files.tar"] = Tar(false, ("in/t.txt", "x")) }, [], ["sh", "-c", "ls /c /a"], "/a:\nin\n\n/c:\nfiles.tar"),
         ["dockerignore-exception"] = new("FROM busybox\nCOPY . /ctx/\n", Files((".dockerignore", "*.log\n!keep.log\nDockerfile\n.dockerignore\n"), ("drop.log", "x"), ("keep.log", "k"), ("app.txt", "a")), [], ["ls", "/ctx"], "app.txt\nkeep.log"),
     };
 
@@ -213,7 +253,12 @@ public sealed partial class BuildTests(BerthEngine engine)
         var files = new Dictionary<string, byte[]>(r.Files) { ["Dockerfile"] = Encoding.UTF8.GetBytes(r.Dockerfile) };
         try
         {
-            Build(client, [.. r.BuildFlags, "-t", tag, Context(row, files)]).ExpectExit(0);
+            var dir = Context(row, files);
+            if (row == "copy-dir-keeps-symlinks")
+            {
+                File.CreateSymbolicLink(Path.Join(dir, "dir", "link"), "target.txt");
+            }
+            Build(client, [.. r.BuildFlags, "-t", tag, dir]).ExpectExit(0);
             if (r.Run is not null)
             {
                 Assert.Equal(r.Output, engine.Cli(client, ["run", "--rm", tag, .. r.Run]).Ok());
@@ -479,6 +524,12 @@ public sealed partial class BuildTests(BerthEngine engine)
         {
             var result = BuildStdin(client, tar, "-t", tag, "-");
             Assert.True(result.ExitCode != 0, "the evil context was accepted:\n" + result);
+            Assert.Contains(kind switch
+            {
+                "dotdot" => "the path leaves the layer root",
+                "symlink-then-write" => "\"link/escape\": its directory \"link\" is not a directory inside the layer root",
+                _ => "invalid symlink \"link\"",
+            }, result.Stderr, StringComparison.Ordinal);
             Assert.False(File.Exists(Path.Join(outside, "escape")), "a file was written through the symlink outside the context:\n" + result);
             Assert.False(File.Exists(Path.Join(builderParent, "escape")), "a file was written above the builder's directory:\n" + result);
             Assert.False(File.Exists(Path.Join(engine.Daemon.DataRoot, "escape")), "a file was written into the data root:\n" + result);

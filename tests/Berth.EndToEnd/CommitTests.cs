@@ -52,6 +52,32 @@ public sealed class CommitTests(BerthEngine engine)
         }
     }
 
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AStoppedContainersReplacedAndDeletedDirectoriesAreCommitted(string client)
+    {
+        var name = "e2e-commit-dirs-" + client;
+        var image = "e2e-commit-dirs:" + client;
+        try
+        {
+            // First a layer with the directories, then one that replaces one of them and deletes the other.
+            engine.Cli(client, "run", "--name", name, "busybox", "sh", "-c", "mkdir -p /data/sub /gone && echo a > /data/a && echo b > /data/sub/b && echo x > /gone/x").Ok();
+            engine.Cli(client, "commit", name, image + "-base").Ok();
+            engine.Docker("rm", name).Ok();
+            engine.Cli(client, "run", "--name", name, image + "-base", "sh", "-c", "rm -rf /data /gone && mkdir /data && echo new > /data/only && ln -s /tmp /linked").Ok();
+            engine.Cli(client, "commit", name, image).Ok();
+            Assert.Equal("only|gone|/tmp", engine.Cli(client, "run", "--rm", image, "sh", "-c", "echo \"$(ls -A /data)|$(test -e /gone && echo there || echo gone)|$(readlink /linked)\"").Ok());
+            // The parent's files are still in its own layer.
+            Assert.Equal("a b", engine.Cli(client, "run", "--rm", image + "-base", "sh", "-c", "echo $(cat /data/a /data/sub/b)").Ok());
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+            engine.Docker("rmi", "-f", image, image + "-base");
+        }
+    }
+
     [SkippableTheory]
     [InlineData("docker")]
     [InlineData("berth")]
