@@ -112,8 +112,8 @@ internal sealed partial class BuildRun
             {
                 st.Config.Labels[k] = v;
             }
-            SortLabels(st.Config);
-            await CommitConfigAsync(st, text).ConfigureAwait(false);
+            SortMaps(st.Config);
+            await CommitConfigAsync(st, "LABEL " + string.Join(' ', labels.Select(l => l.Key + "=" + l.Value))).ConfigureAwait(false);
         }
         if (st.Image is null)
         {
@@ -170,8 +170,9 @@ internal sealed partial class BuildRun
                     {
                         st.Config.Labels[k] = v;
                     }
-                    SortLabels(st.Config);
-                    await CommitConfigAsync(st, "LABEL " + string.Join(' ', pairs.Select(p => $"{Quote(p.Key)}={Quote(p.Value)}"))).ConfigureAwait(false);
+                    SortMaps(st.Config);
+                    // compat(docker): the history line joins KeyValuePair.String(), key=value unquoted.
+                    await CommitConfigAsync(st, "LABEL " + string.Join(' ', pairs.Select(p => p.Key + "=" + p.Value))).ConfigureAwait(false);
                     break;
                 }
             case MaintainerInstruction m:
@@ -195,16 +196,17 @@ internal sealed partial class BuildRun
             case ExposeInstruction x:
                 {
                     st.Config.ExposedPorts ??= [];
-                    var added = new List<string>();
-                    foreach (var port in x.Ports.SelectMany(p => st.Lex.ProcessWords(p, env)))
+                    var words = x.Ports.SelectMany(p => st.Lex.ProcessWords(p, env)).ToList();
+                    foreach (var port in words)
                     {
                         foreach (var p in ExpandPort(port))
                         {
                             st.Config.ExposedPorts[p] = new EmptyObject();
-                            added.Add(p);
                         }
                     }
-                    await CommitConfigAsync(st, "EXPOSE " + string.Join(' ', added)).ConfigureAwait(false);
+                    SortMaps(st.Config);
+                    // compat(docker): the history line has the ports as written ("EXPOSE 8080 9000-9001/tcp").
+                    await CommitConfigAsync(st, "EXPOSE " + string.Join(' ', words)).ConfigureAwait(false);
                     break;
                 }
             case UserInstruction u:
@@ -223,6 +225,7 @@ internal sealed partial class BuildRun
                         }
                         st.Config.Volumes[p] = new EmptyObject();
                     }
+                    SortMaps(st.Config);
                     await CommitConfigAsync(st, "VOLUME " + GoList(paths)).ConfigureAwait(false);
                     break;
                 }
@@ -323,17 +326,25 @@ internal sealed partial class BuildRun
         return sb.Append('"').ToString();
     }
 
-    /// <summary>compat(docker): Go writes a map's keys sorted, so an image config's labels are sorted (and the
-    /// config, hence the image ID, does not depend on the order they were given in).</summary>
-    private static void SortLabels(ImageRuntimeConfig config)
+    /// <summary>compat(docker): Go writes a map's keys sorted, so an image config's labels, volumes and exposed
+    /// ports are sorted (and the config, hence the image ID, does not depend on the order they were given in).</summary>
+    private static void SortMaps(ImageRuntimeConfig config)
     {
-        if (config.Labels is { Count: > 1 } labels)
+        Sort(config.Labels);
+        Sort(config.Volumes);
+        Sort(config.ExposedPorts);
+
+        static void Sort<T>(Dictionary<string, T>? map)
         {
-            var sorted = labels.OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
-            labels.Clear();
+            if (map is not { Count: > 1 })
+            {
+                return;
+            }
+            var sorted = map.OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
+            map.Clear();
             foreach (var (k, v) in sorted)
             {
-                labels[k] = v;
+                map[k] = v;
             }
         }
     }
