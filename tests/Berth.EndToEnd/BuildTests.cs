@@ -137,6 +137,9 @@ public sealed partial class BuildTests(BerthEngine engine)
             Assert.Contains(history, l => l.StartsWith("/bin/sh -c echo \"built at build time\" > built.txt && ls -la /app|", StringComparison.Ordinal) && !l.EndsWith("|0B", StringComparison.Ordinal));
             Assert.Contains(history, l => Regex.IsMatch(l, @"^/bin/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \./ \|\d+B$"));
             Assert.Contains(history, l => l.StartsWith("/bin/sh -c #(nop)  CMD [\"cat\" \"/app/hello.txt\"]|0B", StringComparison.Ordinal));
+            Assert.Contains("/bin/sh -c #(nop)  EXPOSE 8080|0B", history);
+            Assert.Contains("/bin/sh -c #(nop)  ARG BUILD_ARG=default|0B", history);
+            Assert.Contains("/bin/sh -c #(nop)  ENV GREETING=hello APP_HOME=/app|0B", history);
 
             // Intermediate images: hidden from docker images, shown by -a as <none>.
             var chain = engine.Cli(client, "history", "-q", "--no-trunc", tag).Lines.Where(l => l.StartsWith("sha256:", StringComparison.Ordinal) && l != id && l != busyboxId).ToList();
@@ -555,6 +558,16 @@ public sealed partial class BuildTests(BerthEngine engine)
         STOPSIGNAL SIGINT
         ENTRYPOINT ["/bin/echo"]
         CMD ["hello", "world"]
+        HEALTHCHECK --interval=5s --timeout=2s --retries=3 CMD ["true"]
+        ONBUILD RUN echo child
+        ARG A1=one
+        ARG A2
+        USER 0
+        RUN echo "$A1 $A2" > /tmp/args
+        SHELL ["/bin/sh", "-ec"]
+        RUN echo shell
+        EXPOSE 9000-9001/tcp
+        COPY f.txt /f
 
         """;
 
@@ -566,18 +579,26 @@ public sealed partial class BuildTests(BerthEngine engine)
         var peer = PeerDocker.Start();
         var archive = engine.Scratch("busybox-peer.tar");
         var tag = "e2e-build-compare:v1";
-        const string Template = "{{json .Config.Env}}|{{json .Config.Cmd}}|{{json .Config.Entrypoint}}|{{json .Config.WorkingDir}}|{{json .Config.User}}|{{json .Config.Labels}}|{{json .Config.ExposedPorts}}|{{json .Config.Volumes}}|{{json .Config.StopSignal}}";
-        var dir = Context("compare", Files(("Dockerfile", PeerDockerfile)));
+        const string Template = "{{json .Config.Env}}|{{json .Config.Cmd}}|{{json .Config.Entrypoint}}|{{json .Config.WorkingDir}}|{{json .Config.User}}|{{json .Config.Labels}}|{{json .Config.ExposedPorts}}|{{json .Config.Volumes}}|{{json .Config.StopSignal}}|{{json .Config.Healthcheck}}|{{json .Config.OnBuild}}|{{json .Config.Shell}}";
+        var dir = Context("compare", Files(("Dockerfile", PeerDockerfile), ("f.txt", "f")));
         try
         {
             PeerDocker.Docker(peer, "save", "-o", archive, "busybox:peer").Ok();
             engine.CliSlow("docker", "load", "-i", archive).Ok();
             Assert.Equal(PeerDocker.Docker(peer, "image", "inspect", "-f", "{{json .Config}}", "busybox:peer").Ok(), engine.Docker("image", "inspect", "-f", "{{json .Config}}", "busybox:peer").Ok());
-            Build(client, "-t", tag, dir).ExpectExit(0);
-            var peerBuild = ProcessRunner.Run("docker", ["build", "-t", tag, dir],
+            var peerBuild = ProcessRunner.Run("docker", ["build", "-t", tag, "--build-arg", "A2=two", dir],
                 new Dictionary<string, string> { ["DOCKER_HOST"] = peer, ["DOCKER_BUILDKIT"] = "0" }, timeout: BuildTimeout);
             peerBuild.ExpectExit(0);
-            Assert.Equal(PeerDocker.Docker(peer, "image", "inspect", "-f", Template, tag).Ok(), engine.Docker("image", "inspect", "-f", Template, tag).Ok());
+            Build(client, "-t", tag, "--build-arg", "A2=two", dir).ExpectExit(0);
+            Assert.Equal(PeerDocker.Docker(peer, "image", "inspect", "-f", Template, tag).Ok(), engine.Cli(client, "image", "inspect", "-f", Template, tag).Ok());
+            // The history lines too, but for the COPY source's hash (Docker's is a tarsum).
+            static IEnumerable<string> Lines(CommandResult r) => r.ExpectExit(0).Lines.Select(l => Regex.Replace(l, "file:[0-9a-f]{64}", "file:<hash>"));
+            var expected = Lines(PeerDocker.Docker(peer, "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag)).ToList();
+            // The peer (dockerd 20.10) has no StartInterval in its HealthConfig; Docker 25+ writes it, as Berth does.
+            var actual = Lines(engine.Cli(client, "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag))
+                .Select(l => Regex.Replace(l, @"(HEALTHCHECK &\{\[.*\]( ""[^""]*""){3}) ""[^""]*""( '\\x)", "$1$3")).ToList();
+            Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second));
+            Assert.Equal(expected.Count, actual.Count);
         }
         finally
         {
