@@ -74,6 +74,11 @@ internal sealed partial class BuildRun
             st.Config = Clone(Images.Config(image).Config);
             StepResult(image.Id);
         }
+        // compat(docker): beginStage's setDefaultPath: a stage whose base sets no PATH gets the default one.
+        if (!(st.Config.Env ?? []).Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            st.Config.Env = [.. st.Config.Env ?? [], "PATH=" + DefaultPath];
+        }
         // Triggers of the base image run first, then are cleared from the new image.
         if (st.Config.OnBuild is { Count: > 0 } triggers)
         {
@@ -107,7 +112,8 @@ internal sealed partial class BuildRun
             {
                 st.Config.Labels[k] = v;
             }
-            await CommitConfigAsync(st, text).ConfigureAwait(false);
+            SortMaps(st.Config);
+            await CommitConfigAsync(st, "LABEL " + string.Join(' ', labels.Select(l => l.Key + "=" + l.Value))).ConfigureAwait(false);
         }
         if (st.Image is null)
         {
@@ -116,6 +122,9 @@ internal sealed partial class BuildRun
         }
         return st.Image.Id;
     }
+
+    /// <summary>Docker's default PATH for Linux (system.DefaultPathEnv).</summary>
+    internal const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static string Quote(string s) => s.Any(c => char.IsWhiteSpace(c) || c == '"') ? JsonSerializer.Serialize(s, BuildJson.Default.String) : s;
 
@@ -161,7 +170,9 @@ internal sealed partial class BuildRun
                     {
                         st.Config.Labels[k] = v;
                     }
-                    await CommitConfigAsync(st, "LABEL " + string.Join(' ', pairs.Select(p => $"{Quote(p.Key)}={Quote(p.Value)}"))).ConfigureAwait(false);
+                    SortMaps(st.Config);
+                    // compat(docker): the history line joins KeyValuePair.String(), key=value unquoted.
+                    await CommitConfigAsync(st, "LABEL " + string.Join(' ', pairs.Select(p => p.Key + "=" + p.Value))).ConfigureAwait(false);
                     break;
                 }
             case MaintainerInstruction m:
@@ -171,7 +182,7 @@ internal sealed partial class BuildRun
             case CmdInstruction c:
                 st.Config.Cmd = CommandOf(st, c.Command);
                 st.CmdSet = true;
-                await CommitConfigAsync(st, "CMD " + GoList(st.Config.Cmd)).ConfigureAwait(false);
+                await CommitConfigAsync(st, "CMD " + GoQuotedList(st.Config.Cmd)).ConfigureAwait(false);
                 break;
             case EntrypointInstruction ep:
                 st.Config.Entrypoint = CommandOf(st, ep.Command);
@@ -180,21 +191,22 @@ internal sealed partial class BuildRun
                     // compat(docker): an ENTRYPOINT drops the CMD inherited from the base image.
                     st.Config.Cmd = null;
                 }
-                await CommitConfigAsync(st, "ENTRYPOINT " + GoList(st.Config.Entrypoint)).ConfigureAwait(false);
+                await CommitConfigAsync(st, "ENTRYPOINT " + GoQuotedList(st.Config.Entrypoint)).ConfigureAwait(false);
                 break;
             case ExposeInstruction x:
                 {
                     st.Config.ExposedPorts ??= [];
-                    var added = new List<string>();
-                    foreach (var port in x.Ports.SelectMany(p => st.Lex.ProcessWords(p, env)))
+                    var words = x.Ports.SelectMany(p => st.Lex.ProcessWords(p, env)).ToList();
+                    foreach (var port in words)
                     {
                         foreach (var p in ExpandPort(port))
                         {
                             st.Config.ExposedPorts[p] = new EmptyObject();
-                            added.Add(p);
                         }
                     }
-                    await CommitConfigAsync(st, "EXPOSE " + string.Join(' ', added)).ConfigureAwait(false);
+                    SortMaps(st.Config);
+                    // compat(docker): the history line has the ports as written ("EXPOSE 8080 9000-9001/tcp").
+                    await CommitConfigAsync(st, "EXPOSE " + string.Join(' ', words)).ConfigureAwait(false);
                     break;
                 }
             case UserInstruction u:
@@ -213,6 +225,7 @@ internal sealed partial class BuildRun
                         }
                         st.Config.Volumes[p] = new EmptyObject();
                     }
+                    SortMaps(st.Config);
                     await CommitConfigAsync(st, "VOLUME " + GoList(paths)).ConfigureAwait(false);
                     break;
                 }
@@ -230,7 +243,7 @@ internal sealed partial class BuildRun
                     StartInterval = h.StartInterval,
                     Retries = h.Retries,
                 };
-                await CommitConfigAsync(st, $"HEALTHCHECK &{{{GoList(h.Test)} \"{GoDuration(h.Interval)}\" \"{GoDuration(h.Timeout)}\" \"{GoDuration(h.StartPeriod)}\" \"{GoDuration(h.StartInterval)}\" '\\x{h.Retries:x2}'}}").ConfigureAwait(false);
+                await CommitConfigAsync(st, $"HEALTHCHECK &{{{GoQuotedList(h.Test)} \"{GoDuration(h.Interval)}\" \"{GoDuration(h.Timeout)}\" \"{GoDuration(h.StartPeriod)}\" \"{GoDuration(h.StartInterval)}\" '\\x{h.Retries:x2}'}}").ConfigureAwait(false);
                 break;
             case ShellInstruction sh:
                 st.Config.Shell = [.. sh.Shell];
@@ -264,8 +277,10 @@ internal sealed partial class BuildRun
                         st.Args.Add((arg.Name, value));
                         parts.Add(arg.Default is null ? arg.Name : arg.Name + "=" + W(arg.Default));
                     }
-                    // The value a build arg gave is part of the key: another value is another step.
-                    await CommitConfigAsync(st, "ARG " + string.Join(' ', parts), string.Join('\n', st.Args.Select(x => x.Name + "=" + x.Value))).ConfigureAwait(false);
+                    // compat(docker): the key is the history line only, so another --build-arg value still finds
+                    // the ARG step in the cache; the steps that use the value have it in their own keys (a RUN's
+                    // "|N NAME=value" prefix, the expanded words of the others).
+                    await CommitConfigAsync(st, "ARG " + string.Join(' ', parts)).ConfigureAwait(false);
                     break;
                 }
             case WorkdirInstruction w:
@@ -287,6 +302,52 @@ internal sealed partial class BuildRun
 
     /// <summary>Go's <c>%v</c> of a string slice, as Docker writes commands into history lines.</summary>
     private static string GoList(IEnumerable<string>? items) => "[" + string.Join(' ', items ?? []) + "]";
+
+    /// <summary>Go's <c>%q</c> of a string slice: Docker writes CMD, ENTRYPOINT and HEALTHCHECK history lines
+    /// with it (<c>CMD ["cat" "/f"]</c>).</summary>
+    private static string GoQuotedList(IEnumerable<string>? items) => "[" + string.Join(' ', (items ?? []).Select(GoQuote)) + "]";
+
+    private static string GoQuote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var ch in s)
+        {
+            sb.Append(ch switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\t' => "\\t",
+                '\r' => "\\r",
+                < ' ' or '\x7f' => $"\\x{(int)ch:x2}",
+                _ => ch.ToString(),
+            });
+        }
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>compat(docker): Go writes a map's keys sorted, so an image config's labels, volumes and exposed
+    /// ports are sorted (and the config, hence the image ID, does not depend on the order they were given in).</summary>
+    private static void SortMaps(ImageRuntimeConfig config)
+    {
+        Sort(config.Labels);
+        Sort(config.Volumes);
+        Sort(config.ExposedPorts);
+
+        static void Sort<T>(Dictionary<string, T>? map)
+        {
+            if (map is not { Count: > 1 })
+            {
+                return;
+            }
+            var sorted = map.OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
+            map.Clear();
+            foreach (var (k, v) in sorted)
+            {
+                map[k] = v;
+            }
+        }
+    }
 
     private static string GoDuration(long ns) => ns == 0 ? "0s" : Common.GoDuration.Format(TimeSpan.FromTicks(ns / 100));
 

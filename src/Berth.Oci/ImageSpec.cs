@@ -102,19 +102,26 @@ public sealed class ImageRuntimeConfig
     public HealthConfig? Healthcheck { get; set; }
 }
 
+/// <summary>compat(docker): every field is <c>omitempty</c> in Docker's HealthConfig, so zeros are left out of the
+/// image config (whose digest is the image ID) and of inspect.</summary>
 public sealed class HealthConfig
 {
     [JsonPropertyName("Test")]
     public List<string>? Test { get; set; }
     [JsonPropertyName("Interval")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long Interval { get; set; }
     [JsonPropertyName("Timeout")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long Timeout { get; set; }
     [JsonPropertyName("StartPeriod")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long StartPeriod { get; set; }
     [JsonPropertyName("StartInterval")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long StartInterval { get; set; }
     [JsonPropertyName("Retries")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Retries { get; set; }
 }
 
