@@ -24,6 +24,11 @@ public sealed partial class ApiServer : IAsyncDisposable
 
     public int ActiveConnections => _connections;
 
+    private long _requests;
+
+    /// <summary>Requests begun since start: the daemon watches it to know when it has gone idle.</summary>
+    public long RequestsServed => Interlocked.Read(ref _requests);
+
     [GeneratedRegex(@"^/v(\d+\.\d+)(/.*)$")]
     private static partial Regex VersionPrefix();
 
@@ -99,6 +104,7 @@ public sealed partial class ApiServer : IAsyncDisposable
                 {
                     return;
                 }
+                Interlocked.Increment(ref _requests);
                 if (!await ServeRequestAsync(head, reader, stream, socket).ConfigureAwait(false))
                 {
                     return;

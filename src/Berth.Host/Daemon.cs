@@ -150,12 +150,47 @@ internal static class Daemon
         {
             Log.Info("API listen on " + socket);
         }
+        using var idle = new CancellationTokenSource();
+        var trimmer = TrimWhenIdleAsync(server, idle.Token);
         var signal = await stop.Task.ConfigureAwait(false);
+        await idle.CancelAsync().ConfigureAwait(false);
+        await trimmer.ConfigureAwait(false);
         Log.Info($"Processing signal '{signal}'");
         await server.DisposeAsync().ConfigureAwait(false);
         containers.Shutdown();
         Log.Info("Daemon shutdown complete; running containers keep running");
         return 0;
+    }
+
+    /// <summary>
+    /// After a burst of requests, once a second passes without any, the garbage collector compacts the heap and
+    /// gives its free memory back to the kernel (as Go's scavenger does for dockerd): an idle berthd holds what it
+    /// uses, not what its busiest moment needed.
+    /// </summary>
+    private static async Task TrimWhenIdleAsync(ApiServer server, CancellationToken ct)
+    {
+        var seen = server.RequestsServed;
+        var busy = false;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                var now = server.RequestsServed;
+                if (now != seen)
+                {
+                    (seen, busy) = (now, true);
+                }
+                else if (busy && server.ActiveConnections == 0)
+                {
+                    busy = false;
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>The default daemon gets dockerd's names with berth in them; a daemon on another exec root (tests,
