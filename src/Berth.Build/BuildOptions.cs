@@ -35,6 +35,12 @@ public interface IBuildOutput
 
     /// <summary>The built image's ID (<c>{"aux":{"ID": …}}</c>).</summary>
     void Aux(string imageId);
+
+    /// <summary>The whole context has been read: from now on the client's connection only waits for the answer,
+    /// so its closing (Ctrl-C) can be watched for and cancels the build.</summary>
+    void ContextReceived()
+    {
+    }
 }
 
 /// <summary>A build that failed at a step: the message Docker prints and the exit code the CLI takes from

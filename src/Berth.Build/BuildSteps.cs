@@ -1,6 +1,6 @@
+using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Pipes;
-using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
 using Berth.Build.Dockerfile;

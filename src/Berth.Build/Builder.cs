@@ -43,6 +43,7 @@ public sealed class Builder(ContainerService containers, ImageService images, st
                 Stream tar = new PrefixStream(magic.ToArray(), buffered);
                 fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests });
             }, ct).ConfigureAwait(false);
+            output.ContextReceived();
             var received = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var tree = new SourceTree(dir, "build context", digests);
             var dockerfile = ReadDockerfile(tree, options.Dockerfile);

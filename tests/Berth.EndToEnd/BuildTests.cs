@@ -491,6 +491,23 @@ public sealed partial class BuildTests(BerthEngine engine)
     }
 
     [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AnInterruptedBuildStopsItsStepAndLeavesNothing(string client)
+    {
+        var dir = Context("interrupted-" + client, Files(("Dockerfile", "FROM busybox\nRUN echo step-started; sleep 60\n")));
+        var before = Snapshot();
+        using (var build = engine.CliInBackground(client, "build", dir))
+        {
+            Poll.Until("the RUN step to start", () => build.Stdout, o => o.Contains("step-started", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        } // the client goes away, as on Ctrl-C
+        // The daemon sees the connection close, kills the step's container and removes it and the context.
+        Poll.Until("the build's container and context to go", () => engine.Docker("ps", "-aq", "--no-trunc").Lines.ToHashSet(),
+            now => now.SetEquals(before.Containers) && !(Directory.Exists(BuilderDir) && Directory.EnumerateFileSystemEntries(BuilderDir, "context-*").Any()));
+        AssertNothingLeft(before);
+    }
+
+    [Theory]
     [InlineData("docker", "dotdot")]
     [InlineData("berth", "dotdot")]
     [InlineData("docker", "symlink-then-write")]

@@ -47,7 +47,7 @@ internal static class BuildRoutes
             CpuShares = Long(q["cpushares"]),
             Platform = q["platform"],
         };
-        var output = new StreamOutput();
+        var output = new StreamOutput(c.WatchForDisconnect);
         var pump = PumpAsync(c, output.Messages.Reader);
         string? failure = null;
         var code = 0;
@@ -127,8 +127,10 @@ internal static class BuildRoutes
         }
     }
 
-    private sealed class StreamOutput : IBuildOutput
+    private sealed class StreamOutput(Action contextReceived) : IBuildOutput
     {
+        public void ContextReceived() => contextReceived();
+
         public Channel<ProgressMessage> Messages { get; } = Channel.CreateUnbounded<ProgressMessage>(new UnboundedChannelOptions { SingleReader = true });
 
         public bool Started { get; private set; }
