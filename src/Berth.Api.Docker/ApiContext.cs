@@ -41,17 +41,9 @@ public sealed class ApiContext
     }
 
     /// <summary>A request body that sends <c>100 Continue</c> before its first read.</summary>
-    private sealed class ContinueOnRead(Stream inner, Stream connection) : Stream
+    private sealed class ContinueOnRead(Stream inner, Stream connection) : ReadOnlyStream
     {
         private bool _sent;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            Continue();
-            return inner.Read(buffer);
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -63,29 +55,6 @@ public sealed class ApiContext
             }
             return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private void Continue()
-        {
-            if (!_sent)
-            {
-                _sent = true;
-                connection.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                connection.Flush();
-            }
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

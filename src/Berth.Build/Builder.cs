@@ -40,7 +40,7 @@ public sealed class Builder(ContainerService containers, ImageService images, st
                 var buffered = new BufferedStream(context, 64 * 1024);
                 Span<byte> magic = stackalloc byte[2];
                 var compressed = buffered.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-                Stream tar = new PrefixStream(magic.ToArray(), buffered);
+                Stream tar = new ConcatStream(new MemoryStream(magic.ToArray()), buffered);
                 fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests });
             }, ct).ConfigureAwait(false);
             output.ContextReceived();

@@ -1,3 +1,5 @@
+using Berth.Common;
+
 namespace Berth.Build;
 
 /// <summary>
@@ -6,12 +8,10 @@ namespace Berth.Build;
 /// after the end of an uncompressed tar, so the strict reader accepts it; a file cut short still fails, since its
 /// header's size runs past the padding.
 /// </summary>
-internal sealed class PaddedTarStream(Stream inner) : Stream
+internal sealed class PaddedTarStream(Stream inner) : ReadOnlyStream
 {
     private long _position;
     private long _padding = -1;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -31,43 +31,4 @@ internal sealed class PaddedTarStream(Stream inner) : Stream
         return z;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}
-
-/// <summary>Bytes already read from a stream, then the rest of it.</summary>
-internal sealed class PrefixStream(byte[] prefix, Stream rest) : Stream
-{
-    private int _used;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        if (_used < prefix.Length)
-        {
-            var n = Math.Min(prefix.Length - _used, buffer.Length);
-            prefix.AsSpan(_used, n).CopyTo(buffer);
-            _used += n;
-            return n;
-        }
-        return rest.Read(buffer);
-    }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

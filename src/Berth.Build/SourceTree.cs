@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using Berth.Common;
+using Berth.Images.Archive;
 
 namespace Berth.Build;
 
@@ -15,8 +16,6 @@ namespace Berth.Build;
 /// arrived (the context); other files are read to hash them.</param>
 internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<string, byte[]>? digests = null)
 {
-    private const int MaxLinks = 255;
-
     public string Root { get; } = root;
 
     /// <summary>"build context" or "stage builder" — for messages.</summary>
@@ -26,38 +25,13 @@ internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<s
     /// <paramref name="followLast"/>.</summary>
     public string Resolve(string path, bool followLast = true)
     {
-        var pending = new List<string>(Parts(path));
-        var resolved = new List<string>();
-        var links = 0;
-        for (var i = 0; i < pending.Count; i++)
+        using var fs = new ContainerFs(Root, What);
+        var clean = GoPath.Clean("/" + path);
+        if (followLast || clean == "/")
         {
-            var part = pending[i];
-            if (part == "..")
-            {
-                if (resolved.Count > 0)
-                {
-                    resolved.RemoveAt(resolved.Count - 1);
-                }
-                continue;
-            }
-            var host = Path.Join(Root, string.Join('/', resolved), part);
-            var info = new FileInfo(host);
-            if (info.LinkTarget is not { } target || !followLast && i == pending.Count - 1)
-            {
-                resolved.Add(part);
-                continue;
-            }
-            if (++links > MaxLinks)
-            {
-                throw new BuildFailedException($"too many links in {path}");
-            }
-            if (target.StartsWith('/'))
-            {
-                resolved.Clear();
-            }
-            pending.InsertRange(i + 1, Parts(target));
+            return Path.Join(Root, fs.Resolve(clean));
         }
-        return Path.Join(Root, string.Join('/', resolved));
+        return Path.Join(Root, fs.Resolve(GoPath.Dir(clean)), GoPath.Base(clean));
     }
 
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Berth.Common;
 
 namespace Berth.Http;
 
@@ -19,23 +20,6 @@ public static class HttpBody
         }
         return untilClose ? new RawReadStream(reader) : new LengthReadStream(reader, 0);
     }
-}
-
-/// <summary>Base for read-only forward streams.</summary>
-public abstract class ReadOnlyStream : Stream
-{
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 }
 
 public sealed class LengthReadStream(HttpReader reader, long length) : ReadOnlyStream

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Berth.Common;
 
 namespace Berth.Cli.BuildContexts;
 
@@ -6,7 +7,7 @@ namespace Berth.Cli.BuildContexts;
 /// Counts what the upload reads, as moby's progress.Reader does: <paramref name="report"/> gets the running total at
 /// most every 100 ms when <paramref name="everyUpdate"/> (a terminal), and once more with <c>last</c> at the end.
 /// </summary>
-internal sealed class ProgressReadStream(Stream inner, bool everyUpdate, Action<long, bool> report) : Stream
+internal sealed class ProgressReadStream(Stream inner, bool everyUpdate, Action<long, bool> report) : ReadOnlyStream
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _total;
@@ -15,17 +16,6 @@ internal sealed class ProgressReadStream(Stream inner, bool everyUpdate, Action<
 
     public long Total => _total;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _total; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -46,18 +36,6 @@ internal sealed class ProgressReadStream(Stream inner, bool everyUpdate, Action<
         }
         return n;
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -113,6 +113,10 @@ public sealed class ContainerFs : IDisposable
         }
     }
 
+    /// <summary>The container path <paramref name="path"/> leads to, every symlink on the way followed inside the
+    /// root (Docker's FollowSymlinkInScope).</summary>
+    public string Resolve(string path) => ScopedPath.Resolve(_root, GoPath.ContainerAbsolute(path));
+
     /// <summary>Whether <paramref name="path"/> (symlinks followed in the root) names a directory.</summary>
     public bool IsDirectory(string path)
     {
