@@ -17,7 +17,12 @@ internal sealed partial class BuildRun
     /// <summary>One thing to copy: where it comes from and the hash of what it holds.</summary>
     private sealed record CopySource(string Name, string? HostPath, string? Text, bool IsDirectory, bool IsArchive, string Hash, DateTime? Modified = null, byte[]? Bytes = null);
 
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10 }) { Timeout = TimeSpan.FromMinutes(10) };
+    // A download is held in memory until it is copied: bounded, so an endless or huge answer cannot exhaust it.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10 })
+    {
+        Timeout = TimeSpan.FromMinutes(10),
+        MaxResponseContentBufferSize = 1L << 30,
+    };
 
     private async Task CopyAsync(StageState st, CopyInstruction c, Dictionary<string, string> env)
     {
@@ -129,7 +134,8 @@ internal sealed partial class BuildRun
             var heredoc = c.Heredocs.FirstOrDefault(h => raw == h.Name || raw == "<<" + h.Name || raw == "<<-" + h.Name);
             if (heredoc is not null)
             {
-                var text = heredoc.Expand ? st.Lex.ProcessWord(heredoc.Content, env) : heredoc.Content;
+                // compat(buildkit): a here-document's variables expand, its quotes and escapes stay as written.
+                var text = heredoc.Expand ? new ShellLex(st.Lex.EscapeToken) { RawQuotes = true, RawEscapes = true }.ProcessWord(heredoc.Content, env) : heredoc.Content;
                 result.Add(new CopySource(heredoc.Name, null, text, false, false, "heredoc:" + Sha(text)));
                 continue;
             }

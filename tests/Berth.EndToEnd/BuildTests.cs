@@ -199,7 +199,7 @@ public sealed partial class BuildTests(BerthEngine engine)
     {
         ["heredoc-run"] = new("FROM busybox\nRUN <<EOF\necho one > /r\necho two >> /r\nEOF\n", [], [], ["cat", "/r"], "one\ntwo"),
         ["heredoc-run-cat"] = new("FROM busybox\nRUN cat <<EOF > /f\nline $((1+1))\nEOF\n", [], [], ["cat", "/f"], "line 2"),
-        ["heredoc-copy"] = new("FROM busybox\nCOPY <<EOF /f\nhello heredoc\nEOF\n", [], [], ["cat", "/f"], "hello heredoc"),
+        ["heredoc-copy"] = new("FROM busybox\nARG W=heredoc\nCOPY <<EOF /f\nhello \"$W\" \\n 'q'\nEOF\n", [], [], ["cat", "/f"], "hello \"heredoc\" \\n 'q'"),
         ["copy-chown-numeric"] = new("FROM busybox\nCOPY --chown=1234:5678 a.txt /a\n", Files(("a.txt", "a")), [], ["stat", "-c", "%u:%g", "/a"], "1234:5678"),
         ["copy-chown-name"] = new("FROM busybox\nCOPY --chown=nobody:wheel a.txt /a\n", Files(("a.txt", "a")), [], ["stat", "-c", "%u:%g", "/a"], "65534:10"),
         ["copy-chmod"] = new("FROM busybox\nCOPY --chmod=0751 a.txt /a\n", Files(("a.txt", "a")), [], ["stat", "-c", "%a", "/a"], "751"),
