@@ -233,17 +233,10 @@ public sealed partial class ContainerService
         {
             throw BerthException.Invalid($"Unknown runtime specified {h.Runtime}");
         }
+        LinuxCapabilities.For(h, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available); // unknown names fail at create
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.
         var unsupported = new List<string>();
-        if (h.CapAdd is { Count: > 0 } || h.CapDrop is { Count: > 0 })
-        {
-            unsupported.Add("--cap-add/--cap-drop");
-        }
-        if (h.Privileged)
-        {
-            unsupported.Add("--privileged");
-        }
         if (h.PidMode is { Length: > 0 })
         {
             unsupported.Add("--pid");
@@ -341,7 +334,11 @@ public sealed partial class ContainerService
         h.BlkioDeviceWriteIOps ??= [];
         h.Devices ??= [];
         h.Ulimits ??= [];
-        h.MaskedPaths ??= [.. SpecBuilder.DefaultMaskedPaths];
-        h.ReadonlyPaths ??= [.. SpecBuilder.DefaultReadonlyPaths];
+        // compat(docker): a privileged container has nothing masked or read-only (inspect shows null).
+        if (!h.Privileged)
+        {
+            h.MaskedPaths ??= [.. SpecBuilder.DefaultMaskedPaths];
+            h.ReadonlyPaths ??= [.. SpecBuilder.DefaultReadonlyPaths];
+        }
     }
 }

@@ -1,5 +1,7 @@
 using Berth.Engine.Model;
+using Berth.Linux;
 using Berth.Oci;
+using Capabilities = Berth.Oci.Capabilities;
 using Process = Berth.Oci.Process;
 
 namespace Berth.Engine;
@@ -10,6 +12,53 @@ namespace Berth.Engine;
 /// </summary>
 internal static class SpecBuilder
 {
+    /// <summary>compat(docker): HostDevices: every character and block device under the host's /dev for a
+    /// privileged container, but the ones the runtime makes itself (pts, shm, mqueue, the console).</summary>
+    private static List<LinuxDevice> HostDevices()
+    {
+        var devices = new List<LinuxDevice>();
+        var pending = new Stack<string>([ "/dev" ]);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            IEnumerable<string> entries;
+            try
+            {
+                entries = Directory.EnumerateFileSystemEntries(dir).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (var path in entries)
+            {
+                if (path is "/dev/pts" or "/dev/shm" or "/dev/mqueue" or "/dev/fd" or "/dev/console" || !Fs.TryLstat(path, out var st))
+                {
+                    continue;
+                }
+                var type = st.st_mode & LibC.S_IFMT;
+                if (type == LibC.S_IFDIR)
+                {
+                    pending.Push(path);
+                }
+                else if (type is LibC.S_IFCHR or LibC.S_IFBLK)
+                {
+                    devices.Add(new LinuxDevice
+                    {
+                        Path = path,
+                        Type = type == LibC.S_IFCHR ? "c" : "b",
+                        Major = LibC.major(st.st_rdev),
+                        Minor = LibC.minor(st.st_rdev),
+                        FileMode = st.st_mode & 0xfff,
+                        Uid = st.st_uid,
+                        Gid = st.st_gid,
+                    });
+                }
+            }
+        }
+        return devices;
+    }
+
     public static readonly IReadOnlyList<string> DefaultCapabilities =
     [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
@@ -171,7 +220,16 @@ internal static class SpecBuilder
             // compat(docker): the init sits where Docker's docker-init does, read-only.
             mounts.Add(new Mount { Destination = InitPath, Type = "bind", Source = initBinary, Options = ["bind", "ro"] });
         }
-        var caps = DefaultCapabilities.ToList();
+        var caps = LinuxCapabilities.For(host, DefaultCapabilities, LinuxCapabilities.Available);
+        if (host.Privileged)
+        {
+            // compat(docker): privileged: /sys and the cgroup tree writable, every host device, no masking.
+            foreach (var m in mounts.Where(m => m.Destination is "/sys" or "/sys/fs/cgroup"))
+            {
+                m.Options = [.. m.Options!.Where(o => o != "ro"), "rw"];
+            }
+            resources.Devices = [new LinuxDeviceCgroup { Allow = true, Access = "rwm" }];
+        }
         return new RuntimeSpec
         {
             Process = new Process
@@ -196,8 +254,9 @@ internal static class SpecBuilder
                 CgroupsPath = cgroupsPath,
                 Namespaces = namespaces,
                 Resources = resources,
-                MaskedPaths = [.. host.MaskedPaths ?? DefaultMaskedPaths],
-                ReadonlyPaths = [.. host.ReadonlyPaths ?? DefaultReadonlyPaths],
+                MaskedPaths = [.. host.MaskedPaths ?? (host.Privileged ? [] : DefaultMaskedPaths)],
+                ReadonlyPaths = [.. host.ReadonlyPaths ?? (host.Privileged ? [] : DefaultReadonlyPaths)],
+                Devices = host.Privileged ? HostDevices() : null,
                 Sysctl = host.Sysctls is { Count: > 0 } s ? s : null,
             },
         };
