@@ -234,6 +234,7 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"Unknown runtime specified {h.Runtime}");
         }
         LinuxCapabilities.For(h, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available); // unknown names fail at create
+        Sysctls.Validate(h);
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.
         var unsupported = new List<string>();

@@ -17,7 +17,7 @@ internal static class SpecBuilder
     private static List<LinuxDevice> HostDevices()
     {
         var devices = new List<LinuxDevice>();
-        var pending = new Stack<string>([ "/dev" ]);
+        var pending = new Stack<string>(["/dev"]);
         while (pending.Count > 0)
         {
             var dir = pending.Pop();

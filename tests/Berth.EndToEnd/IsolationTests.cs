@@ -81,6 +81,36 @@ public sealed class IsolationTests(BerthEngine engine)
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
+    public void ANamespacedSysctlIsSetInTheContainerOnly(string client)
+    {
+        var host = File.ReadAllText("/proc/sys/kernel/shmmni").Trim();
+        Assert.Equal("1234", engine.Cli(client, "run", "--rm", "--sysctl", "kernel.shmmni=1234", "busybox", "cat", "/proc/sys/kernel/shmmni").Ok());
+        Assert.Equal(host, File.ReadAllText("/proc/sys/kernel/shmmni").Trim());
+        var r = engine.Cli(client, "run", "--rm", "--network", "host", "--sysctl", "net.ipv4.ip_forward=1", "busybox", "true");
+        r.ExpectExit(125);
+        Assert.Contains("sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace", r.Stderr, StringComparison.Ordinal);
+    }
+
+    // The docker CLI refuses these itself; the daemon must too, for any client of the API (CVE-2022-0811's kind:
+    // a sysctl that is no namespace's, or a key that is a path, would change the host).
+    [Theory]
+    [InlineData("kernel.core_pattern", "|/tmp/evil")]
+    [InlineData("net/../../kernel/core_pattern", "|/tmp/evil")]
+    [InlineData("kernel.shmmni", "1\nkernel.core_pattern=|/tmp/evil")]
+    public async Task AHostSysctlOverTheApiIsRefusedAndTheHostIsUntouched(string key, string value)
+    {
+        var pattern = File.ReadAllText("/proc/sys/kernel/core_pattern");
+        static string Json(string s) => System.Text.Json.JsonEncodedText.Encode(s).ToString();
+        var body = "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"Sysctls\":{\"" + Json(key) + "\":\"" + Json(value) + "\"}}}";
+        var response = await engine.Api.PostJsonAsync("/containers/create", body);
+        Assert.Equal(400, response.Status);
+        Assert.Contains(key.Contains('/', StringComparison.Ordinal) ? "invalid sysctl key" : key, response.Body, StringComparison.Ordinal);
+        Assert.Equal(pattern, File.ReadAllText("/proc/sys/kernel/core_pattern"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
     public void NetworkNoneLeavesOnlyLoopback(string client)
     {
         var netDev = engine.Cli(client, "run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev").Ok();

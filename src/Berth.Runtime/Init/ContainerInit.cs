@@ -109,6 +109,11 @@ public static class ContainerInit
         }
         foreach (var (key, value) in linux?.Sysctl ?? [])
         {
+            // A bundle from elsewhere is not trusted either: a key is a dotted name, never a path.
+            if (key.Contains('/', StringComparison.Ordinal) || key.Split('.').Any(p => p.Length == 0))
+            {
+                throw new InvalidOperationException($"invalid sysctl key \"{key}\"");
+            }
             Fs.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
         }
         RootfsBuilder.ProtectPaths(linux);
