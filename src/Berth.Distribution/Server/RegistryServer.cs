@@ -147,9 +147,9 @@ public sealed class RegistryServer : IAsyncDisposable
         {
             await x.WriteErrorAsync(RegistryHttp.StatusOf(e.Code), e, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException && !x.ResponseStarted && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException and not HttpProtocolException && !x.ResponseStarted && !ct.IsCancellationRequested)
         {
-            Log.Error("registry request failed", ("method", head.Method), ("path", head.Target), ("error", e.Message));
+            Log.Error("registry request failed", ("method", head.Method), ("path", head.Target), ("error", e.ToString()));
             x.CloseConnection = true;
             await x.WriteErrorAsync(500, new RegistryException(RegistryErrorCode.Unsupported, "internal error", e.Message), ct).ConfigureAwait(false);
         }

@@ -568,6 +568,10 @@ public sealed class RegistryStore
 
     private static (List<string>, bool) Page(IEnumerable<string> names, int limit, string? last)
     {
+        if (limit <= 0)
+        {
+            return ([], false);
+        }
         var sorted = names.Where(n => last is null || string.CompareOrdinal(n, last) > 0).Order(StringComparer.Ordinal);
         var page = new List<string>(Math.Min(limit, 1024));
         foreach (var n in sorted)
