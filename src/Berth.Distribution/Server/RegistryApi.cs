@@ -116,7 +116,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         {
             AddNextLink(x, "/v2/_catalog", n, repos[^1]);
         }
-        await x.WriteJsonAsync(200, new Catalog { Repositories = repos }, RegistryJson.Default.Catalog, ct).ConfigureAwait(false);
+        await x.WriteJsonAsync(200, new Catalog { Repositories = repos }, RegistryJson.Wire.Catalog, ct).ConfigureAwait(false);
     }
 
     private async Task TagsAsync(RegistryExchange x, string name, CancellationToken ct)
@@ -127,7 +127,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         {
             AddNextLink(x, $"/v2/{name}/tags/list", n, tags[^1]);
         }
-        await x.WriteJsonAsync(200, new TagList { Name = name, Tags = tags }, RegistryJson.Default.TagList, ct).ConfigureAwait(false);
+        await x.WriteJsonAsync(200, new TagList { Name = name, Tags = tags }, RegistryJson.Wire.TagList, ct).ConfigureAwait(false);
     }
 
     private async Task GetBlobAsync(RegistryExchange x, string name, Digest d, CancellationToken ct)
@@ -334,6 +334,6 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         {
             x.ResponseHeaders["OCI-Filters-Applied"] = "artifactType";
         }
-        await x.WriteJsonAsync(200, index, RegistryJson.Default.ReferrersIndex, Berth.Oci.MediaTypes.OciIndex, ct).ConfigureAwait(false);
+        await x.WriteJsonAsync(200, index, RegistryJson.Wire.ReferrersIndex, Berth.Oci.MediaTypes.OciIndex, ct).ConfigureAwait(false);
     }
 }

@@ -120,7 +120,7 @@ internal sealed class RegistryExchange(HttpRequestHead head, HttpReader reader, 
     public Task WriteErrorAsync(int status, RegistryException e, CancellationToken ct)
     {
         var body = new ErrorsBody { Errors = [new ErrorEntry { Code = RegistryHttp.CodeOf(e.Code), Message = e.Message, Detail = e.Detail }] };
-        return WriteJsonAsync(status, body, RegistryJson.Default.ErrorsBody, ct);
+        return WriteJsonAsync(status, body, RegistryJson.Wire.ErrorsBody, ct);
     }
 
     private async Task SendAsync(int status, ReadOnlyMemory<byte> body, CancellationToken ct)

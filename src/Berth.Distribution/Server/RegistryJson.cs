@@ -68,4 +68,8 @@ public sealed class ReferrersIndex
 [JsonSerializable(typeof(Catalog))]
 [JsonSerializable(typeof(ManifestProbe))]
 [JsonSerializable(typeof(ReferrersIndex))]
-public sealed partial class RegistryJson : JsonSerializerContext;
+public sealed partial class RegistryJson : JsonSerializerContext
+{
+    /// <summary>As the reference registry writes: media types keep their <c>+</c> (no <c>\u002B</c>).</summary>
+    public static RegistryJson Wire { get; } = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}
