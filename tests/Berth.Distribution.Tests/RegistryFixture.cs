@@ -10,6 +10,7 @@ namespace Berth.Distribution.Tests;
 public sealed class RegistryFixture : IAsyncDisposable
 {
     private RegistryServer _server;
+    private bool _ownsRoot;
 
     private RegistryFixture(string root, RegistryServer server, IPEndPoint endpoint, bool readOnly)
     {
@@ -30,9 +31,10 @@ public sealed class RegistryFixture : IAsyncDisposable
 
     public static RegistryFixture Start(string? root = null, bool readOnly = false)
     {
+        var owned = root is null;
         root ??= Path.Combine(Path.GetTempPath(), "berth-registry-" + Guid.NewGuid().ToString("N"));
         var (server, ep) = Launch(root, readOnly, 0);
-        return new RegistryFixture(root, server, ep, readOnly);
+        return new RegistryFixture(root, server, ep, readOnly) { _ownsRoot = owned };
     }
 
     private static (RegistryServer, IPEndPoint) Launch(string root, bool readOnly, int port)
@@ -56,7 +58,10 @@ public sealed class RegistryFixture : IAsyncDisposable
     {
         Client.Dispose();
         await _server.DisposeAsync();
-        Directory.Delete(Root, recursive: true);
+        if (_ownsRoot)
+        {
+            Directory.Delete(Root, recursive: true);
+        }
     }
 
     // ---- what the storage tree holds

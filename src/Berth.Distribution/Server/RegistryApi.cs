@@ -17,7 +17,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         var route = RegistryRoute.Parse(x.Head.RawPath);
         if (route is not { } r)
         {
-            throw new RegistryException(RegistryErrorCode.Unsupported, "page not found", x.Head.RawPath);
+            throw new RegistryException(RegistryErrorCode.NotFound, "page not found", x.Head.RawPath);
         }
         if (r.Name is { } name && !RepositoryName.IsValid(name))
         {
@@ -100,7 +100,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         }
         if (!long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
-            throw new RegistryException(RegistryErrorCode.Unsupported, "invalid page size", "n=" + n);
+            throw new RegistryException(RegistryErrorCode.PaginationNumberInvalid, "invalid number of results requested", "n=" + n);
         }
         return (int)Math.Min(value, MaxPage);
     }

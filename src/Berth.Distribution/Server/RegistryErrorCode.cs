@@ -18,6 +18,10 @@ public enum RegistryErrorCode
     Denied,
     Unsupported,
     TooManyRequests,
+    /// <summary>compat(distribution): an <c>n</c> that is not a number.</summary>
+    PaginationNumberInvalid,
+    /// <summary>A path that is no endpoint of the API: 404 with UNSUPPORTED.</summary>
+    NotFound,
     /// <summary>A chunk that does not start where the session ends: BLOB_UPLOAD_INVALID with 416.</summary>
     RangeInvalid,
 }

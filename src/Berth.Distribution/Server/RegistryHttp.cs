@@ -5,7 +5,7 @@ public static class RegistryHttp
 {
     public static int StatusOf(RegistryErrorCode code) => code switch
     {
-        RegistryErrorCode.BlobUnknown or RegistryErrorCode.BlobUploadUnknown or RegistryErrorCode.ManifestUnknown or RegistryErrorCode.NameUnknown => 404,
+        RegistryErrorCode.BlobUnknown or RegistryErrorCode.BlobUploadUnknown or RegistryErrorCode.ManifestUnknown or RegistryErrorCode.NameUnknown or RegistryErrorCode.NotFound => 404,
         RegistryErrorCode.Unauthorized => 401,
         RegistryErrorCode.Denied => 403,
         RegistryErrorCode.Unsupported => 405,
@@ -28,7 +28,8 @@ public static class RegistryHttp
         RegistryErrorCode.SizeInvalid => "SIZE_INVALID",
         RegistryErrorCode.Unauthorized => "UNAUTHORIZED",
         RegistryErrorCode.Denied => "DENIED",
-        RegistryErrorCode.Unsupported => "UNSUPPORTED",
+        RegistryErrorCode.Unsupported or RegistryErrorCode.NotFound => "UNSUPPORTED",
+        RegistryErrorCode.PaginationNumberInvalid => "PAGINATION_NUMBER_INVALID",
         RegistryErrorCode.TooManyRequests => "TOOMANYREQUESTS",
         _ => "UNKNOWN",
     };
