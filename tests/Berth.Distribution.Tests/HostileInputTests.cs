@@ -281,3 +281,46 @@ public sealed class ReadOnlyTests
         Assert.Empty(r.Sessions());
     }
 }
+
+public sealed class LimitsTests : IAsyncLifetime
+{
+    private RegistryFixture _r = null!;
+
+    public Task InitializeAsync()
+    {
+        _r = RegistryFixture.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _r.DisposeAsync();
+
+    [Fact]
+    public async Task A_manifest_above_4_MiB_is_refused_with_413_and_the_connection_goes_on()
+    {
+        var huge = "{\"schemaVersion\":2,\"annotations\":{\"x\":\"" + new string('a', RegistryStore.MaxManifestBytes) + "\"}}";
+        using (var r = await _r.PutManifestAsync("lim/app", "big", huge, "application/vnd.oci.image.manifest.v1+json"))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+            Assert.Contains("SIZE_INVALID", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using var after = await _r.Client.GetAsync("/v2/");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Empty(_r.BlobFiles());
+    }
+
+    [Fact]
+    public async Task Concurrent_pushes_of_the_same_content_all_succeed()
+    {
+        var content = new byte[100_000];
+        new Random(5).NextBytes(content);
+        var digest = RegistryFixture.DigestOf(content);
+        var pushes = Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var r = await _r.Client.PostAsync($"/v2/lim/app{i % 2}/blobs/uploads/?digest={digest}", new ByteArrayContent(content));
+            return r.StatusCode;
+        });
+        Assert.All(await Task.WhenAll(pushes), s => Assert.Equal(HttpStatusCode.Created, s));
+        Assert.Single(_r.BlobFiles());
+        Assert.Empty(_r.StrayUploadFiles());
+    }
+}

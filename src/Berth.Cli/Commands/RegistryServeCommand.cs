@@ -17,7 +17,7 @@ internal sealed class RegistryServeCommand : Command
 
     public override void DefineFlags(FlagSet flags)
     {
-        flags.String("addr", '\0', "Address to listen on (host:port)", null, "127.0.0.1:5000");
+        flags.String("addr", '\0', "Address to listen on (host:port, or unix:///path)", null, "127.0.0.1:5000");
         flags.String("root", '\0', "Directory of the registry's storage", null, "/var/lib/berth-registry");
         flags.Bool("read-only", '\0', "Refuse every write (push, delete) with 405 UNSUPPORTED");
         flags.String("log-level", 'l', "Set the logging level (\"debug\", \"info\", \"warn\", \"error\")", null, "info");
@@ -26,9 +26,11 @@ internal sealed class RegistryServeCommand : Command
     public override int Run(CommandContext ctx, Invocation inv)
     {
         var addr = inv.Flags.GetString("addr")!;
-        if (!IPEndPoint.TryParse(addr, out var endpoint) || !addr.Contains(':', StringComparison.Ordinal))
+        IPEndPoint? endpoint = null;
+        var unixPath = addr.StartsWith("unix://", StringComparison.Ordinal) && addr.Length > 7 ? addr[7..] : null;
+        if (unixPath is null && (!IPEndPoint.TryParse(addr, out endpoint) || !addr.Contains(':', StringComparison.Ordinal)))
         {
-            throw new StatusException($"berth: invalid --addr \"{addr}\": expected host:port with an IP address", 125);
+            throw new StatusException($"berth: invalid --addr \"{addr}\": expected host:port with an IP address, or unix:///path", 125);
         }
         Log.Level = inv.Flags.GetString("log-level") switch
         {
@@ -48,23 +50,31 @@ internal sealed class RegistryServeCommand : Command
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        return ServeAsync(endpoint, root, readOnly, stop.Token).GetAwaiter().GetResult();
+        return ServeAsync(endpoint, unixPath, root, readOnly, stop.Token).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> ServeAsync(IPEndPoint endpoint, string root, bool readOnly, CancellationToken stop)
+    private static async Task<int> ServeAsync(IPEndPoint? endpoint, string? unixPath, string root, bool readOnly, CancellationToken stop)
     {
         var store = new RegistryStore(root);
         var server = new RegistryServer(store, new RegistryServerOptions { ReadOnly = readOnly });
         await using (server.ConfigureAwait(false))
         {
-            IPEndPoint bound;
+            string bound;
             try
             {
-                bound = server.ListenTcp(endpoint);
+                if (unixPath is not null)
+                {
+                    server.ListenUnix(unixPath);
+                    bound = "unix://" + unixPath;
+                }
+                else
+                {
+                    bound = server.ListenTcp(endpoint!).ToString();
+                }
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                throw new StatusException($"berth: listen tcp {endpoint}: {e.Message}", 1);
+                throw new StatusException($"berth: listen {(object?)unixPath ?? endpoint}: {e.Message}", 1);
             }
             server.Start();
             Log.Info("registry listening", ("addr", bound), ("root", store.Root), ("read-only", readOnly));

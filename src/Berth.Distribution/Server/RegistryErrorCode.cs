@@ -22,6 +22,8 @@ public enum RegistryErrorCode
     PaginationNumberInvalid,
     /// <summary>A path that is no endpoint of the API: 404 with UNSUPPORTED.</summary>
     NotFound,
+    /// <summary>A manifest above the size limit: SIZE_INVALID with 413.</summary>
+    ManifestTooLarge,
     /// <summary>A chunk that does not start where the session ends: BLOB_UPLOAD_INVALID with 416.</summary>
     RangeInvalid,
 }

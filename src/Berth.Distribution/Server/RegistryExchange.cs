@@ -51,10 +51,10 @@ internal sealed class RegistryExchange(HttpRequestHead head, HttpReader reader, 
     /// <summary>Reads the whole body, refusing more than <paramref name="limit"/> bytes.</summary>
     public async Task<byte[]> ReadBodyAsync(int limit, CancellationToken ct)
     {
+        // What is left of a refused body is drained by the server loop (up to its bound) before the next request.
         if (Head.Headers.ContentLength is { } declared && declared > limit)
         {
-            CloseConnection = true;
-            throw new RegistryException(RegistryErrorCode.SizeInvalid, "manifest too large", $"{declared} bytes; the limit is {limit}");
+            throw new RegistryException(RegistryErrorCode.ManifestTooLarge, "manifest too large", $"{declared} bytes; the limit is {limit}");
         }
         await ContinueAsync(ct).ConfigureAwait(false);
         using var ms = new MemoryStream();
@@ -64,8 +64,7 @@ internal sealed class RegistryExchange(HttpRequestHead head, HttpReader reader, 
         {
             if (ms.Length + n > limit)
             {
-                CloseConnection = true;
-                throw new RegistryException(RegistryErrorCode.SizeInvalid, "manifest too large", $"the limit is {limit} bytes");
+                throw new RegistryException(RegistryErrorCode.ManifestTooLarge, "manifest too large", $"the limit is {limit} bytes");
             }
             ms.Write(buf, 0, n);
         }

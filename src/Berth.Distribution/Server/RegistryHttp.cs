@@ -10,6 +10,7 @@ public static class RegistryHttp
         RegistryErrorCode.Denied => 403,
         RegistryErrorCode.Unsupported => 405,
         RegistryErrorCode.RangeInvalid => 416,
+        RegistryErrorCode.ManifestTooLarge => 413,
         RegistryErrorCode.TooManyRequests => 429,
         _ => 400,
     };
@@ -25,7 +26,7 @@ public static class RegistryHttp
         RegistryErrorCode.ManifestUnknown => "MANIFEST_UNKNOWN",
         RegistryErrorCode.NameInvalid => "NAME_INVALID",
         RegistryErrorCode.NameUnknown => "NAME_UNKNOWN",
-        RegistryErrorCode.SizeInvalid => "SIZE_INVALID",
+        RegistryErrorCode.SizeInvalid or RegistryErrorCode.ManifestTooLarge => "SIZE_INVALID",
         RegistryErrorCode.Unauthorized => "UNAUTHORIZED",
         RegistryErrorCode.Denied => "DENIED",
         RegistryErrorCode.Unsupported or RegistryErrorCode.NotFound => "UNSUPPORTED",

@@ -133,13 +133,31 @@ public sealed class RegistryStore
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Move(verifiedFile, target, overwrite: false);
+        try
+        {
+            File.Move(verifiedFile, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            // A concurrent push of the same content won the race: same digest, same bytes.
+        }
     }
 
-    private static void Link(string path, string content)
+    /// <summary>Writes a small file (a link, a tag) through a synced temp file in uploads/ and a rename, so
+    /// no listing of the repository ever sees a temp file or a torn link.</summary>
+    private void Link(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteText(path, content);
+        var tmp = Path.Combine(UploadsDir, ".link-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            AtomicFile.WriteText(tmp, content);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
     }
 
     private static async Task<(Digest Digest, long Size)> CopyHashingAsync(Stream from, Stream to, CancellationToken ct)
@@ -522,7 +540,7 @@ public sealed class RegistryStore
         {
             foreach (var t in Directory.EnumerateFiles(tagsDir))
             {
-                if (!Path.GetFileName(t).Contains(".tmp-", StringComparison.Ordinal) && File.ReadAllText(t).Trim() == m.Digest.Value)
+                if (File.ReadAllText(t).Trim() == m.Digest.Value)
                 {
                     File.Delete(t);
                 }
