@@ -712,6 +712,11 @@ public sealed class RegistryStore
             if (!dryRun)
             {
                 File.Delete(file);
+                var prefix = Path.GetDirectoryName(file)!;
+                if (!Directory.EnumerateFileSystemEntries(prefix).Any())
+                {
+                    Directory.Delete(prefix);
+                }
             }
         }
         if (!dryRun)
