@@ -129,6 +129,14 @@ public sealed class ConformanceTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, outOfOrder.StatusCode);
             Assert.Equal("BLOB_UPLOAD_INVALID", await ErrorCodeAsync(outOfOrder));
+            Assert.Equal("0-99999", outOfOrder.Headers.GetValues("Range").Single());
+            Assert.Equal(session, outOfOrder.Headers.Location!.ToString());
+        }
+        var outOfOrderLast = new ByteArrayContent(big, 150_000, 50_000);
+        outOfOrderLast.Headers.TryAddWithoutValidation("Content-Range", "150000-199999");
+        using (var outOfOrderPut = await Http.PutAsync($"{session}?digest={RegistryFixture.DigestOf(big)}", outOfOrderLast))
+        {
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, outOfOrderPut.StatusCode);
         }
         using (var status = await Http.GetAsync(session))
         {
@@ -229,6 +237,16 @@ public sealed class ConformanceTests : IAsyncLifetime
         using (var get = await Http.GetAsync("/v2/push/m/manifests/docker"))
         {
             Assert.Equal("application/vnd.docker.distribution.manifest.v2+json", get.Content.Headers.ContentType!.MediaType);
+        }
+        // A push by digest may set tags with ?tag= (spec v1.1), each echoed in OCI-Tag.
+        using (var tagged = await _r.Client.PutAsync($"/v2/push/m/manifests/{digest}?tag=1.0&tag=latest", new StringContent(manifest, new MediaTypeHeaderValue(OciManifest))))
+        {
+            Assert.Equal(HttpStatusCode.Created, tagged.StatusCode);
+            Assert.Equal(["1.0", "latest"], tagged.Headers.GetValues("OCI-Tag"));
+        }
+        using (var tags = await Http.GetAsync("/v2/push/m/tags/list"))
+        {
+            Assert.Equal("{\"name\":\"push/m\",\"tags\":[\"1.0\",\"docker\",\"latest\",\"multi\"]}", await tags.Content.ReadAsStringAsync());
         }
         // A manifest whose subject is not (yet) in the registry is accepted, and the subject is echoed.
         var subject = RegistryFixture.DigestOf("not here"u8.ToArray());

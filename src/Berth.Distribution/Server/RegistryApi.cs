@@ -10,6 +10,9 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
     /// <summary>The largest page of tags or repositories: a bigger <c>n</c> is capped, never allocated (CVE-2023-2253).</summary>
     public const int MaxPage = 1000;
 
+    /// <summary>Tags a push by digest may set through <c>?tag=</c> (the spec asks for at least 10).</summary>
+    public const int MaxQueryTags = 100;
+
     private static readonly HashSet<string> ReadMethods = new(StringComparer.Ordinal) { "GET", "HEAD" };
 
     public async Task HandleAsync(RegistryExchange x, CancellationToken ct)
@@ -235,10 +238,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
 
     private static Task WriteUploadStateAsync(RegistryExchange x, UploadState s, int status, CancellationToken ct)
     {
-        x.ResponseHeaders["Location"] = $"/v2/{s.Repository}/blobs/uploads/{s.Id}";
-        // compat(distribution): an empty session reports "0-0", as Docker's registry does.
-        x.ResponseHeaders["Range"] = "0-" + Math.Max(0, s.Offset - 1).ToString(CultureInfo.InvariantCulture);
-        x.ResponseHeaders["Docker-Upload-UUID"] = s.Id;
+        AddSessionHeaders(x, s);
         return x.WriteEmptyAsync(status, ct);
     }
 
@@ -272,10 +272,27 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
 
     private async Task PatchAsync(RegistryExchange x, string name, string id, CancellationToken ct)
     {
-        var (start, length) = ContentRange(x);
-        await x.ContinueAsync(ct).ConfigureAwait(false);
-        var state = await store.AppendAsync(name, id, x.Body, start, length, ct).ConfigureAwait(false);
-        await WriteUploadStateAsync(x, state, 202, ct).ConfigureAwait(false);
+        try
+        {
+            var (start, length) = ContentRange(x);
+            await x.ContinueAsync(ct).ConfigureAwait(false);
+            var state = await store.AppendAsync(name, id, x.Body, start, length, ct).ConfigureAwait(false);
+            await WriteUploadStateAsync(x, state, 202, ct).ConfigureAwait(false);
+        }
+        catch (RegistryException e) when (e.Code == RegistryErrorCode.RangeInvalid)
+        {
+            AddSessionHeaders(x, store.GetUpload(name, id));
+            throw;
+        }
+    }
+
+    /// <summary>A refused chunk's answer says where the session stands, so the client can go on from there.</summary>
+    private static void AddSessionHeaders(RegistryExchange x, UploadState s)
+    {
+        x.ResponseHeaders["Location"] = $"/v2/{s.Repository}/blobs/uploads/{s.Id}";
+        // compat(distribution): an empty session reports "0-0", as Docker's registry does.
+        x.ResponseHeaders["Range"] = "0-" + Math.Max(0, s.Offset - 1).ToString(CultureInfo.InvariantCulture);
+        x.ResponseHeaders["Docker-Upload-UUID"] = s.Id;
     }
 
     private async Task CompleteUploadAsync(RegistryExchange x, string name, string id, CancellationToken ct)
@@ -283,13 +300,22 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         var d = ParseDigest(x.Query["digest"] ?? "");
         Stream? last = null;
         long? start = null, length = null;
-        if (x.HasBody)
+        try
         {
-            (start, length) = ContentRange(x);
-            await x.ContinueAsync(ct).ConfigureAwait(false);
-            last = x.Body;
+            if (x.HasBody)
+            {
+                (start, length) = ContentRange(x);
+                await x.ContinueAsync(ct).ConfigureAwait(false);
+                last = x.Body;
+            }
+            await store.CompleteAsync(name, id, last, start, length, d, ct).ConfigureAwait(false);
         }
-        await store.CompleteAsync(name, id, last, start, length, d, ct).ConfigureAwait(false);
+        catch (RegistryException e) when (e.Code == RegistryErrorCode.RangeInvalid)
+        {
+            // An out-of-order last chunk leaves the session open (the spec's 416), unlike a digest mismatch.
+            AddSessionHeaders(x, store.GetUpload(name, id));
+            throw;
+        }
         await WriteBlobCreatedAsync(x, name, d, ct).ConfigureAwait(false);
     }
 
@@ -316,7 +342,16 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
     private async Task PutManifestAsync(RegistryExchange x, string name, string reference, CancellationToken ct)
     {
         var body = await x.ReadBodyAsync(RegistryStore.MaxManifestBytes, ct).ConfigureAwait(false);
-        var result = store.PutManifest(name, reference, x.Head.Headers["Content-Type"], body);
+        var queryTags = x.Query.All("tag");
+        if (queryTags.Count > MaxQueryTags)
+        {
+            throw new RegistryException(RegistryErrorCode.ManifestInvalid, "too many tags", $"{queryTags.Count} tag parameters; at most {MaxQueryTags}");
+        }
+        var result = store.PutManifest(name, reference, x.Head.Headers["Content-Type"], body, queryTags);
+        foreach (var t in result.QueryTags)
+        {
+            x.ResponseHeaders.Add("OCI-Tag", t);
+        }
         x.ResponseHeaders["Location"] = $"/v2/{name}/manifests/{result.Digest.Value}";
         x.ResponseHeaders["Docker-Content-Digest"] = result.Digest.Value;
         if (result.Subject is { } subject)

@@ -340,10 +340,16 @@ public sealed class RegistryStore
     /// once it has been checked: well-formed, its media type agreeing with Content-Type and with its content
     /// (CVE-2021-41190), every blob and manifest it references present in <paramref name="repo"/> with the
     /// size its descriptor declares.</summary>
-    public PutManifestResult PutManifest(string repo, string reference, string? contentType, byte[] body)
+    /// <param name="extraTags">The <c>?tag=</c> parameters of a push by digest (spec v1.1), set with it.</param>
+    public PutManifestResult PutManifest(string repo, string reference, string? contentType, byte[] body, IReadOnlyList<string>? extraTags = null)
     {
         var digest = Digest.Of(body);
         string? tag = null;
+        var tags = new List<string>();
+        foreach (var t in extraTags ?? [])
+        {
+            tags.Add(RepositoryName.IsValidTag(t) ? t : throw RegistryException.ManifestInvalid($"invalid tag \"{t}\""));
+        }
         if (reference.Contains(':', StringComparison.Ordinal))
         {
             if (!Digest.TryParse(reference, out var claimed))
@@ -358,6 +364,7 @@ public sealed class RegistryStore
         else if (RepositoryName.IsValidTag(reference))
         {
             tag = reference;
+            tags.Clear();
         }
         else
         {
@@ -408,9 +415,13 @@ public sealed class RegistryStore
         }
         if (tag is not null)
         {
-            Link(TagPath(repo, tag), digest.Value);
+            tags.Add(tag);
         }
-        return new PutManifestResult(digest, mediaType, subject);
+        foreach (var t in tags)
+        {
+            Link(TagPath(repo, t), digest.Value);
+        }
+        return new PutManifestResult(digest, mediaType, subject, tag is null ? tags : []);
     }
 
     private static (string MediaType, ManifestProbe Probe) Validate(string? contentType, byte[] body)
@@ -478,7 +489,8 @@ public sealed class RegistryStore
         return probe.Config is null ? probe.Layers ?? [] : [probe.Config, .. probe.Layers ?? []];
     }
 
-    public readonly record struct PutManifestResult(Digest Digest, string MediaType, Digest? Subject);
+    /// <param name="QueryTags">The tags set from <c>?tag=</c>, for the <c>OCI-Tag</c> header.</param>
+    public readonly record struct PutManifestResult(Digest Digest, string MediaType, Digest? Subject, IReadOnlyList<string> QueryTags);
 
     public readonly record struct StoredManifest(Digest Digest, string MediaType, long Size);
 
