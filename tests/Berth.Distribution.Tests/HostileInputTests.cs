@@ -324,3 +324,48 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Empty(_r.StrayUploadFiles());
     }
 }
+
+public sealed class IdleAndAbandonedTests
+{
+    [Fact]
+    public async Task An_idle_connection_is_closed_and_an_abandoned_session_collected()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "berth-registry-" + Guid.NewGuid().ToString("N"));
+        var store = new RegistryStore(root);
+        var server = new RegistryServer(store, new RegistryServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        try
+        {
+            var ep = server.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
+            server.Start();
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(ep);
+            var s = tcp.GetStream();
+            await s.WriteAsync("GET /v2/ HTTP/1.1\r\nHost: r\r\n"u8.ToArray());
+            var buf = new byte[256];
+            // Half a head, then nothing: the server gives up and closes (read returns 0, or a reset).
+            var read = await Task.Run(async () =>
+            {
+                try
+                {
+                    return await s.ReadAsync(buf).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                }
+                catch (IOException)
+                {
+                    return 0;
+                }
+            });
+            Assert.True(read == 0 || Encoding.ASCII.GetString(buf, 0, read).StartsWith("HTTP/1.1 400", StringComparison.Ordinal));
+
+            var session = store.StartUpload("idle/app");
+            Assert.Empty(store.CollectGarbage(dryRun: false).AbandonedUploads);
+            var report = store.CollectGarbage(dryRun: false, uploadMaxAge: TimeSpan.FromMilliseconds(-1));
+            Assert.Equal([session.Id], report.AbandonedUploads);
+            Assert.Throws<RegistryException>(() => store.GetUpload("idle/app", session.Id));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}

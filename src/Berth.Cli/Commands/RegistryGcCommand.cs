@@ -4,7 +4,8 @@ using Berth.Distribution.Server;
 
 namespace Berth.Cli.Commands;
 
-/// <summary><c>berth registry gc</c>: deletes the blobs no manifest references. Run it while nothing pushes.</summary>
+/// <summary><c>berth registry gc</c>: deletes the blobs no manifest references, and upload sessions untouched for a
+/// week. Run it while nothing pushes.</summary>
 internal sealed class RegistryGcCommand : Command
 {
     public override string Name => "gc";
@@ -31,6 +32,10 @@ internal sealed class RegistryGcCommand : Command
         foreach (var (digest, size) in report.Removed)
         {
             ctx.Io.WriteLine((dryRun ? "would delete " : "deleted ") + digest + " " + size.ToString(CultureInfo.InvariantCulture));
+        }
+        foreach (var id in report.AbandonedUploads)
+        {
+            ctx.Io.WriteLine((dryRun ? "would remove upload " : "removed upload ") + id);
         }
         ctx.Io.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{report.Marked} blobs marked, {report.Removed.Count} {(dryRun ? "eligible for deletion" : "deleted")}, {report.Removed.Sum(r => r.Size)} bytes"));
         return 0;

@@ -108,9 +108,12 @@ public sealed class RegistryServer : IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 HttpRequestHead? head;
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                // A connection that sends no request (or only part of a head) for this long is closed.
+                idle.CancelAfter(_options.IdleTimeout);
                 try
                 {
-                    head = await HttpRequestHead.ReadAsync(reader, _stop.Token).ConfigureAwait(false);
+                    head = await HttpRequestHead.ReadAsync(reader, idle.Token).ConfigureAwait(false);
                 }
                 catch (HttpProtocolException e)
                 {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Berth.Common;
 using Berth.Oci;
@@ -682,7 +681,9 @@ public sealed class RegistryStore
     /// <summary>Removes every blob no manifest of any repository references (and the links to it), and the
     /// leftovers of interrupted writes. Run it while nothing pushes: a blob pushed for a manifest not yet put
     /// is unreferenced too.</summary>
-    public GcReport CollectGarbage(bool dryRun)
+    /// <param name="uploadMaxAge">Upload sessions untouched for longer are abandoned and removed (the spec:
+    /// the server SHOULD eventually time out unfinished uploads); default a week, as the reference registry.</param>
+    public GcReport CollectGarbage(bool dryRun, TimeSpan? uploadMaxAge = null)
     {
         var marked = new HashSet<Digest>();
         var reposRoot = Path.Combine(Root, "repositories");
@@ -754,11 +755,21 @@ public sealed class RegistryStore
                 }
             }
         }
-        return new GcReport(marked.Count, removed);
+        var cutoff = DateTime.UtcNow - (uploadMaxAge ?? TimeSpan.FromDays(7));
+        var abandoned = new List<string>();
+        foreach (var session in Directory.EnumerateDirectories(UploadsDir))
+        {
+            var id = Path.GetFileName(session);
+            if (Guid.TryParseExact(id, "D", out _) && File.GetLastWriteTimeUtc(Path.Combine(session, "offset")) < cutoff)
+            {
+                abandoned.Add(id);
+                if (!dryRun)
+                {
+                    DeleteSession(id);
+                }
+            }
+        }
+        return new GcReport(marked.Count, removed, abandoned);
     }
-
-    public static string Describe(GcReport r) =>
-        new StringBuilder().Append(CultureInfo.InvariantCulture, $"{r.Removed.Count} blobs eligible for deletion, {r.Removed.Sum(x => x.Size)} bytes").ToString();
 }
 
-public sealed record GcReport(int Marked, IReadOnlyList<(Digest Digest, long Size)> Removed);
