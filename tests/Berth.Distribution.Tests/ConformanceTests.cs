@@ -373,3 +373,42 @@ public sealed class ConformanceTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The conformance suite's range requests, on a 4000-byte blob.</summary>
+public sealed class RangeTests : IAsyncLifetime
+{
+    private RegistryFixture _r = null!;
+    private byte[] _blob = [];
+    private string _digest = "";
+
+    public async Task InitializeAsync()
+    {
+        _r = RegistryFixture.Start();
+        _blob = new byte[4000];
+        new Random(11).NextBytes(_blob);
+        _digest = await _r.PushBlobAsync("range/app", _blob);
+    }
+
+    public async Task DisposeAsync() => await _r.DisposeAsync();
+
+    [Theory]
+    [InlineData("bytes=500-1499", 206, "bytes 500-1499/4000", 500, 1000)]
+    [InlineData("bytes=500-", 206, "bytes 500-3999/4000", 500, 3500)]
+    [InlineData("bytes=-500", 206, "bytes 3500-3999/4000", 3500, 500)]
+    [InlineData("bytes=2000-5000", 206, "bytes 2000-3999/4000", 2000, 2000)]
+    [InlineData("bytes=500-0", 416, "bytes */4000", 0, 0)]
+    [InlineData("bytes=5000-10000", 416, "bytes */4000", 0, 0)]
+    [InlineData("bytes=0-1,5-6", 416, "bytes */4000", 0, 0)]
+    public async Task Range_requests(string range, int status, string contentRange, int offset, int length)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, $"/v2/range/app/blobs/{_digest}");
+        req.Headers.TryAddWithoutValidation("Range", range);
+        using var r = await _r.Client.SendAsync(req);
+        Assert.Equal(status, (int)r.StatusCode);
+        Assert.Equal(contentRange, r.Content.Headers.GetValues("Content-Range").Single());
+        if (status == 206)
+        {
+            Assert.Equal(_blob.AsSpan(offset, length).ToArray(), await r.Content.ReadAsByteArrayAsync());
+        }
+    }
+}
