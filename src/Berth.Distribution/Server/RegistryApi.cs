@@ -71,7 +71,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
                 await WriteUploadStateAsync(x, store.GetUpload(r.Name!, r.Argument!), 204, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Upload, "DELETE"):
-                store.CancelUpload(r.Name!, r.Argument!);
+                await store.CancelUploadAsync(r.Name!, r.Argument!, ct).ConfigureAwait(false);
                 await x.WriteEmptyAsync(204, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Manifest, "GET" or "HEAD"):

@@ -275,11 +275,16 @@ public sealed class RegistryStore
     /// the blob, a mismatch ends the session and leaves nothing.</summary>
     public async Task CompleteAsync(string repo, string id, Stream? lastChunk, long? rangeStart, long? rangeLength, Digest expected, CancellationToken ct)
     {
-        var state = lastChunk is null ? GetUpload(repo, id) : await AppendAsync(repo, id, lastChunk, rangeStart, rangeLength, ct).ConfigureAwait(false);
+        if (lastChunk is not null)
+        {
+            await AppendAsync(repo, id, lastChunk, rangeStart, rangeLength, ct).ConfigureAwait(false);
+        }
         var gate = _sessionLocks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Read again under the lock: the session is what it is now, not what it was before the wait.
+            var state = GetUpload(repo, id);
             var dir = Path.Combine(UploadsDir, id);
             var data = Path.Combine(dir, "data");
             Digest actual;
@@ -304,10 +309,21 @@ public sealed class RegistryStore
         }
     }
 
-    public void CancelUpload(string repo, string id)
+    public async Task CancelUploadAsync(string repo, string id, CancellationToken ct)
     {
         GetUpload(repo, id);
-        DeleteSession(id);
+        // Under the session's lock, so a chunk being written is not cut from under its writer.
+        var gate = _sessionLocks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            DeleteSession(id);
+        }
+        finally
+        {
+            gate.Release();
+            _sessionLocks.TryRemove(id, out _);
+        }
     }
 
     private void DeleteSession(string id)
