@@ -369,3 +369,29 @@ public sealed class IdleAndAbandonedTests
         }
     }
 }
+
+public sealed class KeepAliveTests
+{
+    [Fact]
+    public async Task A_refused_request_with_an_unread_body_does_not_desynchronise_the_connection()
+    {
+        await using var r = RegistryFixture.Start();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(r.EndPoint);
+        var s = tcp.GetStream();
+        var unknown = Guid.NewGuid().ToString("D");
+        // The body looks like a request: were it not drained, it would be served as one.
+        var body = "GET /v2/_catalog HTTP/1.1\r\nHost: r\r\n\r\n";
+        var requests =
+            $"PATCH /v2/k/app/blobs/uploads/{unknown} HTTP/1.1\r\nHost: r\r\nContent-Length: {body.Length}\r\n\r\n{body}" +
+            "GET /v2/ HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n";
+        await s.WriteAsync(Encoding.ASCII.GetBytes(requests));
+        using var reader = new StreamReader(s);
+        var all = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var statuses = System.Text.RegularExpressions.Regex.Matches(all, @"HTTP/1\.1 \d{3} [A-Za-z ]+").Select(m => m.Value).ToArray();
+        Assert.Equal(["HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"], statuses);
+        Assert.EndsWith("Connection: close\r\n\r\n{}", all, StringComparison.Ordinal);
+        Assert.Contains("BLOB_UPLOAD_UNKNOWN", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("repositories", all, StringComparison.Ordinal);
+    }
+}

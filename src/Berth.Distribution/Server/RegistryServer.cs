@@ -140,7 +140,7 @@ public sealed class RegistryServer : IAsyncDisposable
     private async Task<bool> ServeRequestAsync(HttpRequestHead head, HttpReader reader, Stream stream)
     {
         var started = Stopwatch.GetTimestamp();
-        var x = new RegistryExchange(head, reader, stream);
+        var x = new RegistryExchange(head, reader, stream) { CloseConnection = !head.KeepAlive };
         var ct = _stop.Token;
         try
         {
