@@ -49,6 +49,7 @@ public sealed class DescriptorProbe
     public long Size { get; set; }
     public string? ArtifactType { get; set; }
     public Dictionary<string, string>? Annotations { get; set; }
+    public List<string>? Urls { get; set; }
 }
 
 /// <summary>The referrers API's answer: an OCI image index.</summary>

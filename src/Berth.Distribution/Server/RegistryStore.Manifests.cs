@@ -55,6 +55,11 @@ public sealed partial class RegistryStore
             {
                 throw RegistryException.ManifestInvalid($"invalid digest \"{d.Digest}\" in a descriptor");
             }
+            if (d.Urls is { Count: > 0 } && d.MediaType.Contains(".foreign.", StringComparison.Ordinal))
+            {
+                // compat(distribution): a foreign (non-distributable) layer is fetched from its URLs, not pushed.
+                continue;
+            }
             var size = StatBlob(repo, rd);
             if (size is null)
             {
