@@ -185,6 +185,33 @@ public sealed class ConformanceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Push_streamed_without_content_range()
+    {
+        // The conformance suite's "stream": one PATCH with a chunked body of unknown length, then PUT.
+        var big = new byte[5 * 1024 * 1024 + 17];
+        new Random(9).NextBytes(big);
+        using var post = await Http.PostAsync("/v2/push/stream/blobs/uploads/", null);
+        var body = new StreamContent(new NoLengthStream(big));
+        using (var patch = await Http.PatchAsync(post.Headers.Location!, body))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
+            Assert.Equal($"0-{big.Length - 1}", patch.Headers.GetValues("Range").Single());
+        }
+        using (var put = await Http.PutAsync($"{post.Headers.Location}?digest={RegistryFixture.DigestOf(big)}", null))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+        using var get = await Http.GetAsync($"/v2/push/stream/blobs/{RegistryFixture.DigestOf(big)}");
+        Assert.Equal(big, await get.Content.ReadAsByteArrayAsync());
+    }
+
+    /// <summary>A stream that hides its length, so HttpClient sends it chunked.</summary>
+    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
     private Task<HttpResponseMessage> PatchAsync(string location, byte[] all, int start, int length)
     {
         var body = new ByteArrayContent(all, start, length);

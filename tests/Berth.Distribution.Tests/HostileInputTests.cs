@@ -87,6 +87,8 @@ public sealed class HostileInputTests : IAsyncLifetime
         { "schema 1", OciManifest, """{"schemaVersion":1,"name":"h/app","tag":"x","fsLayers":[]}""", "MANIFEST_INVALID" },
         { "not JSON", OciManifest, "{\"schemaVersion\":2,", "MANIFEST_INVALID" },
         { "a missing blob", OciManifest, """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":CONFIG,"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1}]}""", "MANIFEST_BLOB_UNKNOWN" },
+        { "an index with a missing manifest", OciIndex, """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":10}]}""", "MANIFEST_BLOB_UNKNOWN" },
+        { "a descriptor with a bad digest", OciManifest, """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"x","digest":"sha256:../../etc","size":1},"layers":[]}""", "MANIFEST_INVALID" },
         { "a size that lies", OciManifest, """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":LYINGCONFIG,"layers":[]}""", "SIZE_INVALID" },
     };
 
