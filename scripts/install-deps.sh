@@ -17,6 +17,8 @@ have curl || need+=(curl)
 pkg_installed libsqlite3-0 || need+=(libsqlite3-0)
 # The docker CLI is the client users bring; Debian's docker.io provides one where none is installed.
 have docker || need+=(docker.io)
+# skopeo: a registry client no one here wrote, for the registry's interoperability tests.
+have skopeo || need+=(skopeo)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: missing Debian packages: ${need[*]} (run as root to install them)" >&2

@@ -100,6 +100,7 @@ internal static class Dispatcher
     private static readonly Dictionary<string, (string Summary, string[] Commands)> Groups = new(StringComparer.Ordinal)
     {
         ["builder"] = ("Manage builds", ["build", "prune"]),
+        ["registry"] = ("Serve an OCI registry", ["gc", "serve"]),
         ["system"] = ("Manage Berth", ["df", "prune"]),
     };
 
@@ -107,6 +108,8 @@ internal static class Dispatcher
     {
         ("builder", "build") => new BuildCommand(),
         ("builder", "prune") => new BuilderPruneCommand(),
+        ("registry", "gc") => new RegistryGcCommand(),
+        ("registry", "serve") => new RegistryServeCommand(),
         ("system", "df") => new SystemDfCommand(),
         ("system", "prune") => new SystemPruneCommand(),
         _ => null,
@@ -275,7 +278,7 @@ internal static class Dispatcher
             ("ps", "List containers"), ("build", "Build an image from a Dockerfile"), ("images", "List images"),
             ("version", "Show the Berth version information"), ("info", "Display system-wide information"),
         ];
-        (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("system", "Manage Berth"), ("volume", "Manage volumes")];
+        (string, string)[] management = [("builder", "Manage builds"), ("container", "Manage containers"), ("image", "Manage images"), ("network", "Manage networks"), ("registry", "Serve an OCI registry"), ("system", "Manage Berth"), ("volume", "Manage volumes")];
         (string, string)[] commands =
         [
             ("attach", "Attach local standard input, output, and error streams to a running container"),
