@@ -234,11 +234,25 @@ public sealed partial class ContainerService
         }
         var bundle = BundleOf(id);
         RootfsMounter.Unmount(Path.Join(bundle, "rootfs"));
-        if (Directory.Exists(bundle))
-        {
-            Directory.Delete(bundle, recursive: true);
-        }
+        DeleteBundle(bundle);
         File.Delete(SocketOf(id));
+    }
+
+    /// <summary>Deletes a bundle directory. After a failed start the shim may still be writing its exit.json as the
+    /// directory goes ("Directory not empty"): a few retries let it finish, or a --rm container would stay.</summary>
+    private static void DeleteBundle(string bundle)
+    {
+        for (var attempt = 0; Directory.Exists(bundle); attempt++)
+        {
+            try
+            {
+                Directory.Delete(bundle, recursive: true);
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 
     /// <summary>Reads the shim's frames: output to attached clients, then the exit.</summary>

@@ -108,6 +108,24 @@ public sealed class IsolationTests(BerthEngine engine)
         Assert.Equal(pattern, File.ReadAllText("/proc/sys/kernel/core_pattern"));
     }
 
+    // CVE-2024-21626: a working directory of /proc/self/fd/N must never land outside the container's root through
+    // a descriptor the runtime left open. None is open but stdio and the init's own pipes, so every N fails to
+    // start (as with runc >= 1.1.12), and with --rm nothing is left and the client does not hang.
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AWorkdirInProcSelfFdNeverLeadsOutOfTheRoot(string client)
+    {
+        var before = engine.Docker("ps", "-aq").Lines.Count;
+        for (var fd = 3; fd <= 9; fd++)
+        {
+            var r = engine.Cli(client, "run", "--rm", "-w", $"/proc/self/fd/{fd}", "busybox", "pwd");
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains($"chdir `/proc/self/fd/{fd}`", r.Stderr, StringComparison.Ordinal);
+        }
+        Poll.Until("the failed containers to be removed", () => engine.Docker("ps", "-aq").Lines.Count, n => n == before);
+    }
+
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
