@@ -60,24 +60,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     {
         foreach (var (socket, _) in _listeners)
         {
-            _loops.Add(AcceptLoopAsync(socket));
-        }
-    }
-
-    private async Task AcceptLoopAsync(Socket listener)
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = ServeConnectionAsync(client);
+            _loops.Add(AcceptLoop.RunAsync(socket, ServeConnectionAsync, _stop.Token));
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Common;
+using Berth.Http;
 
 namespace Berth.Network;
 

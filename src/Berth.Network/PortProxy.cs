@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Berth.Common;
+using Berth.Http;
 
 namespace Berth.Network;
 

@@ -64,34 +64,23 @@ public sealed class RegistryServer : IAsyncDisposable
     {
         foreach (var (socket, _) in _listeners)
         {
-            _loops.Add(AcceptLoopAsync(socket));
+            _loops.Add(AcceptLoop.RunAsync(socket, Track, _stop.Token));
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private Task Track(Socket client)
     {
-        while (!_stop.IsCancellationRequested)
+        if (client.ProtocolType == ProtocolType.Tcp)
         {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            if (client.ProtocolType == ProtocolType.Tcp)
-            {
-                client.NoDelay = true;
-            }
-            var task = ServeConnectionAsync(client);
-            lock (_gate)
-            {
-                _connections.Add(task);
-            }
-            _ = task.ContinueWith(t => { lock (_gate) { _connections.Remove(t); } }, TaskScheduler.Default);
+            client.NoDelay = true;
         }
+        var task = ServeConnectionAsync(client);
+        lock (_gate)
+        {
+            _connections.Add(task);
+        }
+        _ = task.ContinueWith(t => { lock (_gate) { _connections.Remove(t); } }, TaskScheduler.Default);
+        return task;
     }
 
     private async Task ServeConnectionAsync(Socket socket)
