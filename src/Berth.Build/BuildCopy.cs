@@ -38,13 +38,10 @@ internal sealed partial class BuildRun
                 ? (UnixFileMode)Convert.ToInt32(mode, 8)
                 : throw new BuildFailedException($"invalid chmod parameter: {mode}");
         }
-        if (c.Link || c.Parents || c.Exclude.Count > 0)
+        // --link only changes how BuildKit stores the layer; the files copied are the same, so it is taken.
+        if (c.Parents || c.Exclude.Count > 0)
         {
-            // --link only changes how BuildKit stores the layer; the result is the same files.
-            if (c.Parents || c.Exclude.Count > 0)
-            {
-                throw new BuildFailedException($"the --{(c.Parents ? "parents" : "exclude")} option of {verb} requires BuildKit, which berthd's builder does not provide");
-            }
+            throw new BuildFailedException($"the --{(c.Parents ? "parents" : "exclude")} option of {verb} requires BuildKit, which berthd's builder does not provide");
         }
         var fromImage = c.From is null ? null : ResolveCopyFrom(st.Lex.ProcessWord(c.From, env));
         Container? sourceContainer = null;
@@ -91,7 +88,7 @@ internal sealed partial class BuildRun
                     var owner = chown is null ? (0u, 0u) : root.ResolveUser(chown);
                     foreach (var s in sources)
                     {
-                        Place(root, s, dest, sources.Count, owner, chmod, c.IsAdd, chown is not null);
+                        Place(root, s, dest, sources.Count, owner, chmod, chown is not null);
                     }
                     return 0;
                 }, _ct).ConfigureAwait(false);
@@ -223,7 +220,7 @@ internal sealed partial class BuildRun
 
     /// <summary>Writes one source into the step container's root, with Docker's rules: a directory's content
     /// goes into the destination; a file goes into it when it is (or ends in "/" as) a directory, else becomes it.</summary>
-    private static void Place(BuildRootfs root, CopySource s, string dest, int count, (uint Uid, uint Gid) owner, UnixFileMode? chmod, bool isAdd, bool chowned)
+    private static void Place(BuildRootfs root, CopySource s, string dest, int count, (uint Uid, uint Gid) owner, UnixFileMode? chmod, bool chowned)
     {
         var destIsDir = dest.EndsWith('/') || count > 1 || root.Fs.IsDirectory(dest);
         if (s.IsDirectory || s.IsArchive)
@@ -267,7 +264,6 @@ internal sealed partial class BuildRun
             };
             tar.WriteEntry(entry);
         });
-        _ = isAdd;
     }
 
     private static void Extract(BuildRootfs root, string dir, Action<TarWriter> write)

@@ -404,10 +404,16 @@ internal sealed partial class BuildRun
     {
         var createdBy = string.Join(' ', st.Shell) + " #(nop)  " + comment;
         var key = createdBy + "\n" + extraKey;
-        if (Cached(st, key) is not null)
+        if (Cached(st, key) is null)
         {
-            return Task.CompletedTask;
+            CommitWithoutLayer(st, createdBy, key);
         }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The stage's config as a child image with no new layer.</summary>
+    private void CommitWithoutLayer(StageState st, string createdBy, string key)
+    {
         st.Image = Images.Commit(st.Image, new ImageCommit
         {
             Config = Clone(st.Config),
@@ -416,7 +422,6 @@ internal sealed partial class BuildRun
             BuildKey = key,
         });
         StepResult(st.Image.Id);
-        return Task.CompletedTask;
     }
 
     /// <summary>The image to make a step container from: a scratch stage gets an empty image first.</summary>
@@ -492,14 +497,7 @@ internal sealed partial class BuildRun
             }
             else
             {
-                st.Image = Images.Commit(st.Image, new ImageCommit
-                {
-                    Config = Clone(st.Config),
-                    History = new HistoryEntry { CreatedBy = createdBy, Author = st.Maintainer },
-                    Author = st.Maintainer,
-                    BuildKey = createdBy,
-                });
-                StepResult(st.Image.Id);
+                CommitWithoutLayer(st, createdBy, createdBy);
             }
         }
         finally

@@ -153,7 +153,7 @@ internal sealed partial class BuildRun
             throw BerthException.Invalid("the Dockerfile (Dockerfile) cannot be empty");
         }
         var metaArgs = MetaArgs();
-        var target = TargetIndex(metaArgs);
+        var target = TargetIndex();
         var needed = NeededStages(target, metaArgs);
         _steps = needed.Sum(i => 1 + _dockerfile.Stages[i].Commands.Count) + (_options.Labels.Count > 0 ? 1 : 0);
         string? last = null;
@@ -218,9 +218,8 @@ internal sealed partial class BuildRun
         return values;
     }
 
-    private int TargetIndex(Dictionary<string, string> metaArgs)
+    private int TargetIndex()
     {
-        _ = metaArgs;
         if (string.IsNullOrEmpty(_options.Target))
         {
             return _dockerfile.Stages.Count - 1;

@@ -24,6 +24,11 @@ internal static class BuildRoutes
         {
             throw BerthException.Invalid("BuildKit (version=2) is not supported by this berthd; its legacy builder (version=1) is");
         }
+        // The builder runs steps on this host only: a foreign platform is refused rather than built for the host.
+        if (q["platform"] is { Length: > 0 } platform && platform != "linux" && !platform.StartsWith("linux/" + Images.ImageService.Architecture, StringComparison.Ordinal))
+        {
+            throw BerthException.Invalid($"--platform {platform}: this berthd builds for linux/{Images.ImageService.Architecture} only");
+        }
         var tags = q.All("t").Where(t => t.Length > 0).ToList();
         foreach (var t in tags)
         {
