@@ -39,7 +39,7 @@ test: deps build
 	@mkdir -p $(OUT)
 	@# The failing tests are printed again at the end, where a CI log's tail shows them.
 	$(DOTNET) test Berth.slnx -c Release --nologo -v:q -- RunConfiguration.TestSessionTimeout=2400000 2>&1 | tee $(OUT)/test.log; \
-	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "failed tests:"; grep -E '\[FAIL\]|Failed!' $(OUT)/test.log; fi; exit $$status
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "failed tests:"; grep -E -A14 '\[FAIL\]' $(OUT)/test.log | cut -c1-300; grep 'Failed!' $(OUT)/test.log; fi; exit $$status
 
 ## bench: Berth against the real Docker (Debian's docker.io) side by side
 bench: deps build
