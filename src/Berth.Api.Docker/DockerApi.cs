@@ -13,6 +13,7 @@ public static class DockerApi
         ExecRoutes.Map(router, services);
         ContainerOperationRoutes.Map(router, services);
         ArchiveRoutes.Map(router, services);
+        DistributionRoutes.Map(router, services);
         ImageRoutes.Map(router, services);
         NetworkRoutes.Map(router, services);
         VolumeRoutes.Map(router, services);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Berth.Api.Docker;
 using Berth.Common;
 using Berth.Content;
+using Berth.Distribution.Client;
 using Berth.Engine;
 using Berth.Images;
 using Berth.Linux;
@@ -85,7 +86,12 @@ internal static class Daemon
         Log.Info("Storage driver", ("driver", snapshotter.Name));
         using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
         var content = new ContentStore(Path.Join(dataRoot, "content"));
-        var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"));
+        var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"))
+        {
+            Registries = new RegistryHosts(o.InsecureRegistries, o.RegistryMirrors),
+            MaxConcurrentDownloads = o.MaxConcurrentDownloads,
+            MaxConcurrentUploads = o.MaxConcurrentUploads,
+        };
         var engineOptions = new EngineOptions
         {
             DataRoot = dataRoot,

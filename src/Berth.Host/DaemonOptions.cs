@@ -15,6 +15,10 @@ internal sealed class DaemonOptions
     public string? Bridge { get; set; }
     public string? BridgeIp { get; set; }
     public string? ClusterAdvertise { get; set; }
+    public List<string> InsecureRegistries { get; } = [];
+    public List<string> RegistryMirrors { get; } = [];
+    public int MaxConcurrentDownloads { get; set; } = 3;
+    public int MaxConcurrentUploads { get; set; } = 5;
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -37,9 +41,16 @@ internal sealed class DaemonOptions
               --default-runtime string  Default OCI runtime for containers (default "berth")
               --exec-root string        Root directory for execution state files (default "/run/berth")
           -h, --help                    Print usage
+              --insecure-registry list  Registries (host[:port] or CIDR) spoken to without verified TLS, or over
+                                        plain HTTP (loopback registries always are)
+              --max-concurrent-downloads int
+                                        Maximum concurrent downloads for each pull (default 3)
+              --max-concurrent-uploads int
+                                        Maximum concurrent uploads for each push (default 5)
           -H, --host list               Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
           -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
           -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
+              --registry-mirror list    Preferred Docker Hub mirror(s) (http or https URL)
               --runtime string          Same as --default-runtime
           -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
           -v, --version                 Print version information and quit
@@ -82,6 +93,10 @@ internal sealed class DaemonOptions
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
+                case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
+                case "--registry-mirror": o.RegistryMirrors.Add(Value()); break;
+                case "--max-concurrent-downloads": o.MaxConcurrentDownloads = Positive(arg, Value()); break;
+                case "--max-concurrent-uploads": o.MaxConcurrentUploads = Positive(arg, Value()); break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }
         }
@@ -91,4 +106,7 @@ internal sealed class DaemonOptions
         }
         return o;
     }
+
+    private static int Positive(string flag, string value) =>
+        int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"invalid value \"{value}\" for flag {flag}: must be a positive number");
 }

@@ -226,38 +226,7 @@ public sealed partial class ImageService
         {
             _unpack.Release();
         }
-        // The config is stored byte for byte: its digest is the image ID.
-        var configDigest = _content.Write(configBytes);
-        var manifest = new ImageManifest
-        {
-            MediaType = MediaTypes.OciManifest,
-            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.Value, Size = configBytes.Length },
-            Layers = layers,
-        };
-        var manifestDigest = _content.Write(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.ImageManifest));
-        var record = new ImageRecord
-        {
-            Id = configDigest.Value,
-            Manifest = manifestDigest.Value,
-            Created = ParseTime(config.Created),
-            DiffIds = diffIds.ToList(),
-        };
-        record.Size = LayerSizes(record).Sum();
-        lock (_lock)
-        {
-            if (_images.TryGetValue(record.Id, out var existing))
-            {
-                record.LastTagTime = existing.LastTagTime;
-                record.RepoDigests = existing.RepoDigests;
-                record.Parent = existing.Parent;
-            }
-            _images[record.Id] = record;
-            Save(record);
-        }
-        foreach (var t in tags)
-        {
-            SetTag(t, record.Id);
-        }
+        var record = RegisterStored(configBytes, config, layers, tags);
         return tags.Count == 0 ? [$"Loaded image ID: {record.Id}"] : tags.Select(t => $"Loaded image: {t.Familiar}");
     }
 }

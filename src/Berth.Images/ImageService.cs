@@ -215,6 +215,44 @@ public sealed partial class ImageService
         return _images[record.Id];
     }
 
+    /// <summary>Stores an image whose config came from elsewhere (an archive, a registry) and whose layers are
+    /// unpacked: the config byte for byte (its digest is the image ID), a manifest of the uncompressed layers.</summary>
+    private ImageRecord RegisterStored(byte[] configBytes, ImageConfig config, List<Descriptor> layers, IReadOnlyList<Reference> tags)
+    {
+        var configDigest = _content.Write(configBytes);
+        var manifest = new ImageManifest
+        {
+            MediaType = MediaTypes.OciManifest,
+            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.Value, Size = configBytes.Length },
+            Layers = layers,
+        };
+        var manifestDigest = _content.Write(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.ImageManifest));
+        var record = new ImageRecord
+        {
+            Id = configDigest.Value,
+            Manifest = manifestDigest.Value,
+            Created = ParseTime(config.Created),
+            DiffIds = config.Rootfs.DiffIds.ToList(),
+        };
+        record.Size = LayerSizes(record).Sum();
+        lock (_lock)
+        {
+            if (_images.TryGetValue(record.Id, out var existing))
+            {
+                record.LastTagTime = existing.LastTagTime;
+                record.RepoDigests = existing.RepoDigests;
+                record.Parent = existing.Parent;
+            }
+            _images[record.Id] = record;
+            Save(record);
+        }
+        foreach (var t in tags)
+        {
+            SetTag(t, record.Id);
+        }
+        return record;
+    }
+
     private IEnumerable<long> LayerSizes(ImageRecord image)
     {
         foreach (var chain in ChainId.Of(image.DiffIds))

@@ -18,6 +18,8 @@ namespace Berth.Api.Docker.Models;
 [JsonSerializable(typeof(List<ImageHistoryItem>))]
 [JsonSerializable(typeof(List<ImageDeleteResponseItem>))]
 [JsonSerializable(typeof(ProgressMessage))]
+[JsonSerializable(typeof(TransferMessage))]
+[JsonSerializable(typeof(AuthResponse))]
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(ContainerConfig))]
 [JsonSerializable(typeof(HostConfig))]

@@ -310,3 +310,46 @@ public sealed class ContainerPruneResponse
     public List<string>? ContainersDeleted { get; set; }
     public long SpaceReclaimed { get; set; }
 }
+
+/// <summary>One message of a pull's or push's progress stream (moby's jsonmessage).</summary>
+public sealed class TransferMessage
+{
+    [JsonPropertyName("status"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Status { get; set; }
+    [JsonPropertyName("progressDetail"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TransferDetail? ProgressDetail { get; set; }
+    [JsonPropertyName("progress"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Progress { get; set; }
+    [JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Id { get; set; }
+    [JsonPropertyName("aux"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PushAux? Aux { get; set; }
+    [JsonPropertyName("errorDetail"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ErrorDetail? ErrorDetail { get; set; }
+    [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; set; }
+}
+
+/// <summary>compat(docker): <c>{}</c> for a status without bytes, <c>current</c>/<c>total</c> while they move.</summary>
+public sealed class TransferDetail
+{
+    [JsonPropertyName("current"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Current { get; set; }
+    [JsonPropertyName("total"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Total { get; set; }
+}
+
+/// <summary>A push's result for a tag.</summary>
+public sealed class PushAux
+{
+    public string Tag { get; set; } = "";
+    public string Digest { get; set; } = "";
+    public long Size { get; set; }
+}
+
+/// <summary><c>POST /auth</c>'s answer.</summary>
+public sealed class AuthResponse
+{
+    public string Status { get; set; } = "";
+    public string IdentityToken { get; set; } = "";
+}

@@ -9,7 +9,7 @@ using Berth.Oci;
 
 namespace Berth.Api.Docker.Routes;
 
-/// <summary>/images/…: list, inspect, history, tag, remove, import, save, load.</summary>
+/// <summary>/images/…: list, inspect, history, tag, remove, import, save, load (pull and push: <see cref="DistributionRoutes"/>).</summary>
 internal static class ImageRoutes
 {
     public static void Map(Router router, EngineServices s)
@@ -204,9 +204,8 @@ internal static class ImageRoutes
         if (fromSrc is null)
         {
             var from = c.Query["fromImage"] ?? throw BerthException.Invalid("fromImage or fromSrc is required");
-            var reference = Reference.TryParse(from, out var r, out var error) && r is not null ? r : throw BerthException.Invalid(error!);
-            var tag = c.Query["tag"];
-            throw BerthException.NotFound($"pull access to {(string.IsNullOrEmpty(tag) ? reference.Familiar : reference.WithTag(tag).Familiar)} failed: this berthd has no registry client yet, so images can only be imported or loaded");
+            await DistributionRoutes.PullAsync(c, s, from, c.Query["tag"]).ConfigureAwait(false);
+            return;
         }
         if (fromSrc != "-")
         {

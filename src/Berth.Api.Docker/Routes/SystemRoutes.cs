@@ -116,6 +116,7 @@ internal static class SystemRoutes
             InitBinary = s.Options.InitBinary is null ? "" : "berth-init",
             RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
             SecurityOptions = cgroupVersion == 2 ? ["name=cgroupns"] : [],
+            RegistryConfig = RegistryConfigOf(s.Images.Registries),
             Warnings = null,
         };
     }
@@ -241,5 +242,24 @@ internal static class SystemRoutes
             return t;
         }
         throw BerthException.Invalid($"invalid time value: {s}");
+    }
+
+    /// <summary>compat(docker): loopback is always insecure; a named insecure registry is an index that is not secure.</summary>
+    private static RegistryConfig RegistryConfigOf(Berth.Distribution.Client.RegistryHosts hosts)
+    {
+        var config = new RegistryConfig { Mirrors = hosts.Mirrors.Select(m => m + "").ToList() };
+        foreach (var entry in hosts.InsecureRegistries)
+        {
+            if (entry.Contains('/', StringComparison.Ordinal))
+            {
+                config.InsecureRegistryCIDRs.Add(entry);
+            }
+            else
+            {
+                config.IndexConfigs[entry] = new IndexInfo { Name = entry, Secure = false };
+            }
+        }
+        config.IndexConfigs["docker.io"].Mirrors = config.Mirrors;
+        return config;
     }
 }

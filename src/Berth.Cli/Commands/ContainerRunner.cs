@@ -77,19 +77,13 @@ internal static class ContainerRunner
         {
             query.Add("platform", spec.Platform.ToLowerInvariant());
         }
-        var headers = new HttpHeaders();
-        headers["X-Registry-Auth"] = "e30=";
-        var (conn, _, body) = ctx.Client.Stream("POST", "/images/create", query, extraHeaders: headers);
-        using (conn)
+        try
         {
-            try
-            {
-                JsonMessageDisplay.Display(body, spec.Quiet ? Stream.Null : ctx.Io.Err);
-            }
-            catch (StatusException e)
-            {
-                throw new DaemonException(0, e.Message);
-            }
+            PullCommand.Transfer(ctx, "/images/create", query, named.Domain, spec.Quiet ? Stream.Null : ctx.Io.Err);
+        }
+        catch (StatusException e)
+        {
+            throw new DaemonException(0, e.Message);
         }
     }
 

@@ -24,6 +24,18 @@ internal sealed class TerminalMode : IDisposable
         return new TerminalMode(saved.Trim());
     }
 
+    /// <summary>Echo off (a password prompt), until disposed; null when stdin is not a terminal.</summary>
+    public static TerminalMode? NoEcho()
+    {
+        var saved = Stty("-g");
+        if (saved is null)
+        {
+            return null;
+        }
+        Stty("-echo");
+        return new TerminalMode(saved.Trim());
+    }
+
     /// <summary>Rows and columns of the terminal on stdin, or (0, 0).</summary>
     public static (int Rows, int Cols) Size()
     {
