@@ -49,7 +49,8 @@ public sealed class BerthEngine : IDisposable
     /// <summary>The tar the busybox image was imported from: its sha256 is the image's one layer diffID.</summary>
     public string BusyboxTar => Path.Join(Daemon.Directory, "busybox.tar");
 
-    private string DockerConfig => Path.Join(Daemon.Directory, "docker-config");
+    /// <summary>The clients' DOCKER_CONFIG: where <c>login</c> files credentials.</summary>
+    public string DockerConfig => Path.Join(Daemon.Directory, "docker-config");
 
     /// <summary>Runs a client (<c>docker</c> or <c>berth</c>) against the suite's berthd.</summary>
     public CommandResult Cli(string client, params string[] args) => Run(client, args, null, null);

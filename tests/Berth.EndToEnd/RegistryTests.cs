@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Berth.EndToEnd.Infrastructure;
+
+namespace Berth.EndToEnd;
+
+/// <summary>
+/// pull, push, login and logout through berthd against Berth's own registry (<c>berth registry serve</c> on
+/// 127.0.0.1), with the real docker CLI and with berth, and images crossing over with skopeo.
+/// </summary>
+[Collection(BerthCollection.Name)]
+public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : IClassFixture<LocalRegistry>
+{
+    /// <summary>An image no other test has: busybox and one layer of its own (a container's change, committed).</summary>
+    private string Commit(string client, string name, string content)
+    {
+        engine.Cli(client, "run", "--name", name, "busybox", "sh", "-c", $"echo {content} > /made-here").Ok();
+        var image = $"{registry.Address}/e2e/{name}:v1";
+        engine.Cli(client, "commit", name, image).Ok();
+        engine.Cli(client, "rm", name).Ok();
+        return image;
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void APushedImageIsPulledBackLayerByLayerAndRuns(string client)
+    {
+        var image = Commit(client, $"roundtrip-{client}", $"made-by-{client}");
+        var id = engine.Inspect(image, "{{.Id}}");
+
+        var push = engine.CliSlow(client, "push", image).Ok();
+
+        Assert.Contains($"The push refers to repository [{image[..image.LastIndexOf(':')]}]", push);
+        var digest = Assert.Single(push.Split('\n'), l => l.StartsWith("v1: digest: sha256:", StringComparison.Ordinal)).Split(' ')[2];
+        // The committed layer is new to the registry; busybox's may be there already from another test.
+        Assert.Contains(": Pushed", push);
+        Assert.Equal($"{image[..image.LastIndexOf(':')]}@{digest}", engine.Inspect(image, "{{index .RepoDigests 0}}"));
+
+        engine.Cli(client, "rmi", image).Ok();
+        var pull = engine.CliSlow(client, "pull", image).Ok();
+
+        Assert.Contains("v1: Pulling from e2e/roundtrip-" + client, pull);
+        Assert.Contains(": Already exists", pull); // busybox's layer
+        Assert.Contains(": Pull complete", pull); // the committed one
+        Assert.Contains("Digest: " + digest, pull);
+        Assert.Contains("Status: Downloaded newer image for " + image, pull);
+        Assert.EndsWith(image, pull);
+        Assert.Equal(id, engine.Inspect(image, "{{.Id}}"));
+        Assert.Equal($"made-by-{client}", engine.Cli(client, "run", "--rm", image, "cat", "/made-here").Ok());
+
+        var again = engine.Cli(client, "pull", image).Ok();
+        Assert.Contains("Status: Image is up to date for " + image, again);
+        Assert.DoesNotContain("Pull complete", again);
+        var pushAgain = engine.Cli(client, "push", image).Ok();
+        Assert.DoesNotContain(": Pushed", pushAgain);
+        Assert.Contains(": Layer already exists", pushAgain);
+        engine.Cli(client, "rmi", image).Ok();
+        Assert.Empty(Directory.GetFiles(Path.Join(engine.Daemon.DataRoot, "tmp"), "pull-*"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void RunPullsAnImageItDoesNotHave(string client)
+    {
+        var image = Commit(client, $"autopull-{client}", "pulled-by-run");
+        engine.Cli(client, "push", image).Ok();
+        engine.Cli(client, "rmi", image).Ok();
+
+        var run = engine.CliSlow(client, "run", "--rm", image, "cat", "/made-here");
+
+        Assert.Equal("pulled-by-run", run.Ok());
+        Assert.Contains($"Unable to find image '{image}' locally", run.Stderr);
+        Assert.Contains("Status: Downloaded newer image for " + image, run.Stderr);
+        engine.Cli(client, "rmi", image).Ok();
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ALayerOfAnotherRepositoryIsMountedNotSent(string client)
+    {
+        var image = Commit(client, $"mount-src-{client}", "mounted");
+        engine.Cli(client, "push", image).Ok();
+        var other = $"{registry.Address}/e2e/mount-dst-{client}:v1";
+        engine.Cli(client, "tag", image, other).Ok();
+
+        var push = engine.Cli(client, "push", other).Ok();
+
+        Assert.Contains($": Mounted from e2e/mount-src-{client}", push);
+        Assert.DoesNotContain(": Pushed", push);
+        engine.Cli(client, "rmi", image, other).Ok();
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void PullByDigestRecordsTheDigestWithoutATag(string client)
+    {
+        var image = Commit(client, $"bydigest-{client}", "by-digest");
+        var push = engine.Cli(client, "push", image).Ok();
+        var digest = push.Split('\n').Single(l => l.StartsWith("v1: digest: ", StringComparison.Ordinal)).Split(' ')[2];
+        engine.Cli(client, "rmi", image).Ok();
+        var byDigest = $"{image[..image.LastIndexOf(':')]}@{digest}";
+
+        var pull = engine.CliSlow(client, "pull", byDigest).Ok();
+
+        Assert.Contains($"{digest}: Pulling from e2e/bydigest-{client}", pull);
+        Assert.Equal("by-digest", engine.Cli(client, "run", "--rm", byDigest, "cat", "/made-here").Ok());
+        Assert.Equal(byDigest, engine.Inspect(byDigest, "{{index .RepoDigests 0}}"));
+        Assert.Equal("[]", engine.Inspect(byDigest, "{{.RepoTags}}"));
+        engine.Cli(client, "rmi", byDigest).Ok();
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void PullOfAnUnknownTagFailsWithTheRegistrysError(string client)
+    {
+        var image = $"{registry.Address}/e2e/nothing-here:v1";
+
+        var pull = engine.Cli(client, "pull", image).ExpectExit(1);
+
+        Assert.Equal($"Error response from daemon: manifest for {image} not found: manifest unknown: manifest unknown", pull.Stderr.Trim());
+        var run = engine.Cli(client, "run", "--rm", image).ExpectExit(125);
+        Assert.Contains($"manifest for {image} not found", run.Stderr);
+        Assert.Empty(Directory.GetFiles(Path.Join(engine.Daemon.DataRoot, "tmp"), "pull-*"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void PushOfAnImageThatIsNotThereFails(string client)
+    {
+        var push = engine.Cli(client, "push", $"{registry.Address}/e2e/never-made:v1").ExpectExit(1);
+
+        Assert.Contains($"An image does not exist locally with the tag: {registry.Address}/e2e/never-made", push.Stderr);
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void LoginFilesTheCredentialsAndLogoutForgetsThem(string client)
+    {
+        var login = engine.Cli(client, "login", "-u", "someone", "-p", "secret", registry.Address);
+
+        Assert.Equal("Login Succeeded", login.Ok().Split('\n')[^1]);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Join(engine.DockerConfig, "config.json"))))
+        {
+            var auth = config.RootElement.GetProperty("auths").GetProperty(registry.Address).GetProperty("auth").GetString();
+            Assert.Equal("someone:secret", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(auth!)));
+        }
+
+        Assert.Equal($"Removing login credentials for {registry.Address}", engine.Cli(client, "logout", registry.Address).Ok());
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Join(engine.DockerConfig, "config.json"))))
+        {
+            Assert.False(config.RootElement.TryGetProperty("auths", out var auths) && auths.TryGetProperty(registry.Address, out _));
+        }
+    }
+
+    [Fact]
+    public void AnImagePushedByBerthIsReadBySkopeoAndOneSkopeoPushedIsPulledByBerth()
+    {
+        var image = Commit("docker", "skopeo-interop", "crossed-over");
+        engine.Docker("push", image).Ok();
+        var id = engine.Inspect(image, "{{.Id}}");
+
+        var inspect = ProcessRunner.Run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://" + image]).Ok();
+        using (var manifest = JsonDocument.Parse(inspect))
+        {
+            Assert.Equal(id, manifest.RootElement.GetProperty("config").GetProperty("digest").GetString());
+            Assert.Equal(2, manifest.RootElement.GetProperty("layers").GetArrayLength());
+        }
+
+        // skopeo takes Berth's `docker save` archive (an OCI layout) to the registry, gzip-compressing the layers.
+        var archive = engine.Scratch("skopeo.tar");
+        engine.Docker("save", "-o", archive, image).Ok();
+        var copied = $"{registry.Address}/e2e/from-skopeo:v1";
+        ProcessRunner.Run("skopeo", ["copy", "--dest-tls-verify=false", "--dest-compress", "docker-archive:" + archive, "docker://" + copied], timeout: TimeSpan.FromMinutes(2)).Ok();
+        engine.Docker("rmi", image).Ok();
+
+        engine.CliSlow("berth", "pull", copied).Ok();
+
+        Assert.Equal(id, engine.Inspect(copied, "{{.Id}}"));
+        Assert.Equal("crossed-over", engine.Docker("run", "--rm", copied, "cat", "/made-here").Ok());
+        engine.Docker("rmi", copied).Ok();
+    }
+}
