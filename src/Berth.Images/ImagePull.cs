@@ -18,6 +18,8 @@ public sealed partial class ImageService
     /// <summary>Docker's <c>max-concurrent-downloads</c>: layers fetched at once.</summary>
     public int MaxConcurrentDownloads { get; init; } = 3;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Lazy<Task<string>>> _inflight = new();
+
     /// <summary>The largest image config accepted from a registry.</summary>
     private const int MaxConfigBytes = 8 << 20;
 
@@ -206,6 +208,7 @@ public sealed partial class ImageService
         using var slots = new SemaphoreSlim(MaxConcurrentDownloads);
         // One download a blob, even if the image lists the same layer twice.
         var downloads = new Dictionary<Digest, Task<string>>();
+        var owned = new List<Digest>();
         for (var i = 0; i < blobs.Count; i++)
         {
             var blob = blobs[i];
@@ -215,7 +218,14 @@ public sealed partial class ImageService
                 {
                     progress(TransferProgress.ForLayer(blob.Digest.Short, "Waiting"));
                 }
-                downloads[blob.Digest] = DownloadAsync(client, blob.Digest, blob.Size, slots, progress, cancel.Token);
+                // A blob another pull is fetching right now is waited for, not fetched twice.
+                var mine = new Lazy<Task<string>>(() => DownloadAsync(client, blob.Digest, blob.Size, slots, progress, cancel.Token));
+                var shared = _inflight.GetOrAdd(blob.Digest, mine);
+                if (ReferenceEquals(shared, mine))
+                {
+                    owned.Add(blob.Digest);
+                }
+                downloads[blob.Digest] = shared.Value;
             }
         }
         try
@@ -236,11 +246,12 @@ public sealed partial class ImageService
         finally
         {
             await cancel.CancelAsync().ConfigureAwait(false);
-            foreach (var d in downloads.Values)
+            foreach (var digest in owned)
             {
+                _inflight.TryRemove(digest, out _);
                 try
                 {
-                    File.Delete(await d.ConfigureAwait(false));
+                    File.Delete(await downloads[digest].ConfigureAwait(false));
                 }
                 catch (Exception)
                 {
@@ -311,6 +322,12 @@ public sealed partial class ImageService
         await _unpack.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            if (_snapshots.Stat(chain) is not null && _content.Exists(Digest.Parse(diffId)))
+            {
+                // A concurrent pull of the same layer unpacked it while this one waited.
+                progress(TransferProgress.ForLayer(blob.Digest.Short, "Pull complete"));
+                return;
+            }
             await Task.Run(() =>
             {
                 using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
