@@ -18,6 +18,16 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
     public async Task HandleAsync(RegistryExchange x, CancellationToken ct)
     {
         var route = RegistryRoute.Parse(x.Head.RawPath);
+        if (route is null && options.Endpoints.FirstOrDefault(e => e.Path == x.Head.RawPath) is { } endpoint)
+        {
+            var answer = endpoint.Handle(x.Head, x.Query);
+            foreach (var (k, v) in answer.Headers)
+            {
+                x.ResponseHeaders.Add(k, v);
+            }
+            await x.WriteAsync(answer.Status, answer.Body, answer.ContentType, ct).ConfigureAwait(false);
+            return;
+        }
         if (route is not { } r)
         {
             throw new RegistryException(RegistryErrorCode.NotFound, "page not found", x.Head.RawPath);
@@ -26,8 +36,9 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         {
             throw new RegistryException(RegistryErrorCode.NameInvalid, "invalid repository name", name);
         }
+        var access = new RegistryAccess(r.Name, r.Name is null ? RegistryActions.None : RegistryAccess.ActionsOf(x.Head.Method), r.Kind == RouteKind.Catalog, MountSource(x, r));
         var write = !ReadMethods.Contains(x.Head.Method);
-        if (options.AccessControl.Check(x.Head, new RegistryAccess(r.Name, write)) is { } denial)
+        if (options.AccessControl.Check(x.Head, access) is { } denial)
         {
             foreach (var (k, v) in denial.Headers)
             {
@@ -91,6 +102,10 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
                 throw new RegistryException(RegistryErrorCode.Unsupported, "the operation is unsupported", x.Head.Method + " " + x.Head.RawPath);
         }
     }
+
+    /// <summary>compat(distribution): a cross-repository mount also asks to pull from the source repository.</summary>
+    private static string? MountSource(RegistryExchange x, RegistryRoute r) =>
+        r.Kind == RouteKind.Upload && x.Head.Method == "POST" && x.Query.Has("mount") && x.Query["from"] is { } from && RepositoryName.IsValid(from) ? from : null;
 
     private static Digest ParseDigest(string value) =>
         Digest.TryParse(value, out var d) ? d : throw new RegistryException(RegistryErrorCode.DigestInvalid, "invalid digest", value);
