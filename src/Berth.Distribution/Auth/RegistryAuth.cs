@@ -89,12 +89,12 @@ public sealed class RegistryAuth : IDisposable
                 }
             case "token":
                 {
-                    if (s.HtpasswdFile is null && !s.AnonymousPull && s.AccessFile is null)
-                    {
-                        throw BerthException.Invalid("--auth token needs --htpasswd FILE (its users get tokens), --anonymous-pull, or both");
-                    }
                     var users = s.HtpasswdFile is null ? null : Htpasswd.Load(s.HtpasswdFile);
                     var rules = s.AccessFile is null ? AccessRules.Default(s.AnonymousPull) : AccessRules.Load(s.AccessFile, s.AnonymousPull);
+                    if (users is null && !rules.AnonymousMayAccess)
+                    {
+                        throw BerthException.Invalid("--auth token needs --htpasswd FILE (its users get tokens), --anonymous-pull, or an --access file with anonymous rules");
+                    }
                     var key = s.TokenKeyFile is null ? TokenKey.Generate() : TokenKey.Load(s.TokenKeyFile);
                     var tokens = new RegistryTokens(key, s.Service, s.Service, s.Time) { Lifetime = s.TokenLifetime };
                     var scheme = s.Tls ? "https" : "http";
