@@ -202,13 +202,31 @@ public sealed class TokenAuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_mount_also_needs_pull_on_the_source()
+    public async Task A_mount_needs_pull_on_the_source_and_without_it_becomes_an_ordinary_upload()
     {
-        var digest = RegistryFixture.DigestOf("x"u8.ToArray());
+        var source = await TokenAsync(Basic("alice", "s3cret"), "repository:team/a:pull,push");
+        _r.Client.DefaultRequestHeaders.Authorization = Bearer(source);
+        var digest = await _r.PushBlobAsync("team/a", "mounted bytes"u8.ToArray());
+        _r.Client.DefaultRequestHeaders.Authorization = null;
+
         var onlyTarget = await TokenAsync(Basic("alice", "s3cret"), "repository:team/b:pull,push");
-        using var r = await SendAsync(_r.Client, HttpMethod.Post, $"/v2/team/b/blobs/uploads/?mount={digest}&from=team/a", Bearer(onlyTarget));
-        Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
-        Assert.Equal("repository:team/b:pull,push repository:team/a:pull", Challenge(r).Params["scope"]);
+        using (var r = await SendAsync(_r.Client, HttpMethod.Post, $"/v2/team/b/blobs/uploads/?mount={digest}&from=team/a", Bearer(onlyTarget)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        }
+        using (var head = await SendAsync(_r.Client, HttpMethod.Head, $"/v2/team/b/blobs/{digest}", Bearer(onlyTarget)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        }
+        var both = await TokenAsync(Basic("alice", "s3cret"), "repository:team/b:pull,push", "repository:team/a:pull");
+        using (var r = await SendAsync(_r.Client, HttpMethod.Post, $"/v2/team/b/blobs/uploads/?mount={digest}&from=team/a", Bearer(both)))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        }
+        // Without the target's push, the mount source changes nothing: the request is refused.
+        using var refused = await SendAsync(_r.Client, HttpMethod.Post, $"/v2/team/c/blobs/uploads/?mount={digest}&from=team/a", Bearer(source));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("repository:team/c:pull,push repository:team/a:pull", Challenge(refused).Params["scope"]);
     }
 
     /// <summary>Tokens that must not pass, each made by hand or by another issuer.</summary>

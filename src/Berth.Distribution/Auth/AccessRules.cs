@@ -11,7 +11,7 @@ namespace Berth.Distribution.Auth;
 /// <c>#</c> starts a comment. Without a file every authenticated user may do everything and anonymous nothing
 /// (as the reference registry's htpasswd); <c>--anonymous-pull</c> lets anonymous pull every repository.
 /// </summary>
-public sealed class AccessRules
+internal sealed class AccessRules
 {
     private static readonly HashSet<string> KnownActions = new(StringComparer.Ordinal) { RegistryScope.Pull, RegistryScope.Push, RegistryScope.Delete, RegistryScope.All };
 

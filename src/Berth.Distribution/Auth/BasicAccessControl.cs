@@ -8,7 +8,7 @@ namespace Berth.Distribution.Auth;
 /// (401 UNAUTHORIZED with <c>WWW-Authenticate: Basic realm="…"</c> otherwise); an authenticated user the access
 /// rules do not allow is refused with 403 DENIED (new credentials would not help).
 /// </summary>
-public sealed class BasicAccessControl(Htpasswd users, AccessRules rules, string realm) : IRegistryAccessControl
+internal sealed class BasicAccessControl(Htpasswd users, AccessRules rules, string realm) : IRegistryAccessControl
 {
     public RegistryDenial? Check(HttpRequestHead head, RegistryAccess access)
     {

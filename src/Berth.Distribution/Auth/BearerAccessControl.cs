@@ -8,9 +8,9 @@ namespace Berth.Distribution.Auth;
 /// endpoint. None (or Basic credentials): 401 with <c>WWW-Authenticate: Bearer realm="…",service="…",scope="…"</c>;
 /// an invalid one adds <c>error="invalid_token"</c>; one without the scopes the request needs adds
 /// <c>error="insufficient_scope"</c> (the client asks for a new token), unless the token's authenticated user
-/// holds none of them under the access rules: then 403 DENIED, since no token would help.
+/// does not hold them under the access rules: then 403 DENIED, since no token would help.
 /// </summary>
-public sealed class BearerAccessControl(RegistryTokens tokens, AccessRules rules, Func<HttpRequestHead, string> realm) : IRegistryAccessControl
+internal sealed class BearerAccessControl(RegistryTokens tokens, AccessRules rules, Func<HttpRequestHead, string> realm) : IRegistryAccessControl
 {
     public RegistryDenial? Check(HttpRequestHead head, RegistryAccess access)
     {

@@ -3,16 +3,6 @@ using Berth.Http;
 
 namespace Berth.Distribution.Auth;
 
-/// <summary>What the <c>Authorization</c> header carries.</summary>
-internal enum CredentialKind
-{
-    None,
-    Basic,
-    Bearer,
-    /// <summary>Malformed, of another scheme, or longer than <see cref="Credentials.MaxHeaderLength"/>: never parsed further.</summary>
-    Invalid,
-}
-
 /// <summary>The <c>Authorization</c> header of a request, parsed. Its values never reach a log.</summary>
 internal readonly record struct Credentials(CredentialKind Kind, string User = "", string Secret = "")
 {

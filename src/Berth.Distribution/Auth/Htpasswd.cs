@@ -11,7 +11,7 @@ namespace Berth.Distribution.Auth;
 /// <c>$2a$</c>, <c>$2b$</c>); any other hash is refused when the file is read. The file is read again when its
 /// modification time or size changes; a file that became invalid keeps the previous users (and says so once).
 /// </summary>
-public sealed class Htpasswd
+internal sealed class Htpasswd
 {
     private readonly Lock _gate = new();
     private Snapshot _current;

@@ -3,7 +3,7 @@ using Berth.Distribution.Server;
 namespace Berth.Distribution.Auth;
 
 /// <summary>A scope of the token spec: <c>repository:samalba/my-app:pull,push</c>, <c>registry:catalog:*</c>.</summary>
-public sealed record RegistryScope(string Type, string Name, IReadOnlyList<string> Actions)
+internal sealed record RegistryScope(string Type, string Name, IReadOnlyList<string> Actions)
 {
     public const string Pull = "pull";
     public const string Push = "push";

@@ -6,19 +6,12 @@ using System.Text.Json;
 
 namespace Berth.Distribution.Auth;
 
-/// <summary>The answer of <see cref="RegistryTokens.Validate"/>: the subject (empty: anonymous) and the access a
-/// valid token grants, or why it is not valid.</summary>
-public sealed record TokenValidation(bool Valid, string? Reason, string Subject, IReadOnlyList<RegistryScope> Access)
-{
-    public static TokenValidation Invalid(string reason) => new(false, reason, "", []);
-}
-
 /// <summary>
 /// Bearer tokens as the token spec and distribution's <c>registry/auth/token</c> define them: a JWS (compact form)
 /// whose claims are <c>iss</c>, <c>sub</c>, <c>aud</c>, <c>exp</c>, <c>nbf</c>, <c>iat</c>, <c>jti</c> and
 /// <c>access</c> (a list of <c>{type, name, actions}</c>). Signed and checked with one <see cref="TokenKey"/>.
 /// </summary>
-public sealed class RegistryTokens(TokenKey key, string issuer, string service, TimeProvider? time = null)
+internal sealed class RegistryTokens(TokenKey key, string issuer, string service, TimeProvider? time = null)
 {
     /// <summary>compat(distribution): clocks may disagree by this much on <c>exp</c> and <c>nbf</c>.</summary>
     public static readonly TimeSpan Leeway = TimeSpan.FromSeconds(60);

@@ -13,7 +13,7 @@ namespace Berth.Distribution.Auth;
 /// actions the user holds (the intersection; a scope of nothing held is left out) and answers
 /// <c>{"token","access_token","expires_in","issued_at"}</c>. Wrong credentials: 401 with a Basic challenge.
 /// </summary>
-public sealed class TokenEndpoint(RegistryTokens tokens, Htpasswd? users, AccessRules rules, string basicRealm, string path = "/token") : IRegistryEndpoint
+internal sealed class TokenEndpoint(RegistryTokens tokens, Htpasswd? users, AccessRules rules, string basicRealm, string path = "/token") : IRegistryEndpoint
 {
     /// <summary>More scopes than this in one request are refused (a client asks for one or two).</summary>
     public const int MaxScopes = 32;

@@ -12,7 +12,7 @@ namespace Berth.Distribution.Auth;
 /// algorithm is the only one a token may name: <c>none</c>, HMAC and the other family are refused, so neither an
 /// unsigned token nor one "signed" with the public key as an HMAC secret passes (alg confusion).
 /// </summary>
-public sealed class TokenKey : IDisposable
+internal sealed class TokenKey : IDisposable
 {
     private readonly ECDsa? _ec;
     private readonly RSA? _rsa;

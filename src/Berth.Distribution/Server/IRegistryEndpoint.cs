@@ -10,6 +10,3 @@ public interface IRegistryEndpoint
 
     RegistryResponse Handle(HttpRequestHead head, QueryString query);
 }
-
-/// <summary>A whole answer of an <see cref="IRegistryEndpoint"/>.</summary>
-public sealed record RegistryResponse(int Status, string ContentType, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers);

@@ -1,15 +1,5 @@
 namespace Berth.Distribution.Server;
 
-/// <summary>The actions of the token spec's repository scopes.</summary>
-[Flags]
-public enum RegistryActions
-{
-    None = 0,
-    Pull = 1,
-    Push = 2,
-    Delete = 4,
-}
-
 /// <summary>What a request wants: a repository (null for <c>/v2/</c> and the catalog) and the actions on it, as the
 /// reference registry counts them (GET/HEAD pull; POST/PUT/PATCH pull and push; DELETE delete); the catalog; and
 /// for a cross-repository mount, the repository the blob comes from (pull).</summary>

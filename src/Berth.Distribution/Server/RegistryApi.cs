@@ -38,7 +38,15 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         }
         var access = new RegistryAccess(r.Name, r.Name is null ? RegistryActions.None : RegistryAccess.ActionsOf(x.Head.Method), r.Kind == RouteKind.Catalog, MountSource(x, r));
         var write = !ReadMethods.Contains(x.Head.Method);
-        if (options.AccessControl.Check(x.Head, access) is { } denial)
+        var denial = options.AccessControl.Check(x.Head, access);
+        var mayMount = true;
+        if (denial is not null && access.MountFrom is not null && options.AccessControl.Check(x.Head, access with { MountFrom = null }) is null)
+        {
+            // No pull on the source: no mount, but the push goes on with an ordinary session, as the spec allows.
+            denial = null;
+            mayMount = false;
+        }
+        if (denial is not null)
         {
             foreach (var (k, v) in denial.Headers)
             {
@@ -70,7 +78,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
                 await x.WriteEmptyAsync(202, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Upload, "POST") when r.Argument!.Length == 0:
-                await StartUploadAsync(x, r.Name!, ct).ConfigureAwait(false);
+                await StartUploadAsync(x, r.Name!, mayMount, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Upload, "PATCH"):
                 await PatchAsync(x, r.Name!, r.Argument!, ct).ConfigureAwait(false);
@@ -221,12 +229,12 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         return (start, end);
     }
 
-    private async Task StartUploadAsync(RegistryExchange x, string name, CancellationToken ct)
+    private async Task StartUploadAsync(RegistryExchange x, string name, bool mayMount, CancellationToken ct)
     {
         if (x.Query["mount"] is { } mount)
         {
             var d = ParseDigest(mount);
-            if (x.Query["from"] is { } from && RepositoryName.IsValid(from) && store.Mount(name, from, d))
+            if (mayMount && x.Query["from"] is { } from && RepositoryName.IsValid(from) && store.Mount(name, from, d))
             {
                 await WriteBlobCreatedAsync(x, name, d, ct).ConfigureAwait(false);
                 return;
