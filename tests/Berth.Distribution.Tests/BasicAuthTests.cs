@@ -114,6 +114,11 @@ public sealed class BasicAuthTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
         }
+        var good = Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:s3cret"));
+        var (status, _) = await _r.RawAsync($"GET /v2/ HTTP/1.1\r\nAuthorization: Basic {good}\r\nAuthorization: Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:x"))}");
+        Assert.Equal(401, status);
+        (status, _) = await _r.RawAsync($"GET /v2/ HTTP/1.1\r\nAuthorization: Basic {good}");
+        Assert.Equal(200, status);
     }
 
     [Fact]

@@ -16,6 +16,11 @@ internal readonly record struct Credentials(CredentialKind Kind, string User = "
         {
             return new(CredentialKind.None);
         }
+        if (head.Headers.Count(h => string.Equals(h.Key, "Authorization", StringComparison.OrdinalIgnoreCase)) > 1)
+        {
+            // Two credentials: which one a proxy in front checked is anyone's guess.
+            return new(CredentialKind.Invalid);
+        }
         if (value.Length > MaxHeaderLength)
         {
             return new(CredentialKind.Invalid);
