@@ -19,6 +19,8 @@ pkg_installed libsqlite3-0 || need+=(libsqlite3-0)
 have docker || need+=(docker.io)
 # skopeo: a registry client no one here wrote, for the registry's interoperability tests.
 have skopeo || need+=(skopeo)
+# htpasswd -B: the registry's authentication tests write their htpasswd files with the real tool.
+have htpasswd || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: missing Debian packages: ${need[*]} (run as root to install them)" >&2

@@ -12,14 +12,27 @@ public sealed class RegistryFixture : IAsyncDisposable
     private RegistryServer _server;
     private bool _ownsRoot;
 
-    private RegistryFixture(string root, RegistryServer server, IPEndPoint endpoint, bool readOnly)
+    private readonly RegistryServerOptions _options;
+    private readonly Func<HttpMessageHandler>? _handler;
+
+    private RegistryFixture(string root, RegistryServer server, IPEndPoint endpoint, RegistryServerOptions options, Func<HttpMessageHandler>? handler)
     {
         Root = root;
         _server = server;
         EndPoint = endpoint;
-        ReadOnly = readOnly;
-        Client = new HttpClient { BaseAddress = new Uri($"http://{endpoint}") };
+        _options = options;
+        _handler = handler;
+        ReadOnly = options.ReadOnly;
+        Client = NewClient();
     }
+
+    /// <summary>http, or https when the server speaks TLS.</summary>
+    public string Scheme => _options.ConnectionFilter is null ? "http" : "https";
+
+    public Uri BaseAddress => new($"{Scheme}://{EndPoint}");
+
+    private HttpClient NewClient() =>
+        new(_handler?.Invoke() ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = BaseAddress };
 
     public string Root { get; }
 
@@ -29,17 +42,22 @@ public sealed class RegistryFixture : IAsyncDisposable
 
     public HttpClient Client { get; private set; }
 
-    public static RegistryFixture Start(string? root = null, bool readOnly = false)
+    public static RegistryFixture Start(string? root = null, bool readOnly = false) =>
+        Start(new RegistryServerOptions { ReadOnly = readOnly }, null, root);
+
+    /// <summary>A registry with these options (TLS, authentication); <paramref name="handler"/> makes the
+    /// client's handler (one trusting a test CA, presenting a client certificate).</summary>
+    public static RegistryFixture Start(RegistryServerOptions options, Func<HttpMessageHandler>? handler, string? root = null)
     {
         var owned = root is null;
         root ??= Path.Combine(Path.GetTempPath(), "berth-registry-" + Guid.NewGuid().ToString("N"));
-        var (server, ep) = Launch(root, readOnly, 0);
-        return new RegistryFixture(root, server, ep, readOnly) { _ownsRoot = owned };
+        var (server, ep) = Launch(root, options, 0);
+        return new RegistryFixture(root, server, ep, options, handler) { _ownsRoot = owned };
     }
 
-    private static (RegistryServer, IPEndPoint) Launch(string root, bool readOnly, int port)
+    private static (RegistryServer, IPEndPoint) Launch(string root, RegistryServerOptions options, int port)
     {
-        var server = new RegistryServer(new RegistryStore(root), new RegistryServerOptions { ReadOnly = readOnly });
+        var server = new RegistryServer(new RegistryStore(root), options);
         var ep = server.ListenTcp(new IPEndPoint(IPAddress.Loopback, port));
         server.Start();
         return (server, ep);
@@ -50,8 +68,8 @@ public sealed class RegistryFixture : IAsyncDisposable
     {
         await _server.DisposeAsync();
         Client.Dispose();
-        (_server, EndPoint) = Launch(Root, ReadOnly, EndPoint.Port);
-        Client = new HttpClient { BaseAddress = new Uri($"http://{EndPoint}") };
+        (_server, EndPoint) = Launch(Root, _options, EndPoint.Port);
+        Client = NewClient();
     }
 
     public async ValueTask DisposeAsync()

@@ -24,13 +24,21 @@ public sealed class SkopeoInteropTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static string Skopeo()
+    internal static string Skopeo()
     {
         var path = new[] { "/usr/bin/skopeo", "/usr/local/bin/skopeo" }.FirstOrDefault(File.Exists);
         return path ?? throw new InvalidOperationException("skopeo is not installed: run scripts/install-deps.sh (Debian package skopeo)");
     }
 
-    private static async Task<string> RunAsync(params string[] args)
+    internal static async Task<string> RunAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await TryRunAsync(args);
+        Assert.True(code == 0, $"skopeo {string.Join(' ', args)} exited {code}: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Runs skopeo and returns its exit code and output, whatever they are.</summary>
+    internal static async Task<(int Code, string Stdout, string Stderr)> TryRunAsync(params string[] args)
     {
         var psi = new ProcessStartInfo(Skopeo()) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -41,14 +49,15 @@ public sealed class SkopeoInteropTests : IAsyncLifetime
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(p.ExitCode == 0, $"skopeo {string.Join(' ', args)} exited {p.ExitCode}: {await stderr}");
-        return await stdout;
+        return (p.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>An OCI image layout with one image (a one-file layer), tagged <paramref name="tag"/>.</summary>
-    private string WriteLayout(string tag)
+    private string WriteLayout(string tag) => WriteLayout(_dir, tag);
+
+    internal static string WriteLayout(string dir, string tag)
     {
-        var layout = Path.Combine(_dir, "src");
+        var layout = Path.Combine(dir, "src");
         var blobs = Path.Combine(layout, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
         File.WriteAllText(Path.Combine(layout, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");

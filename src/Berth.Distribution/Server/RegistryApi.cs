@@ -18,6 +18,16 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
     public async Task HandleAsync(RegistryExchange x, CancellationToken ct)
     {
         var route = RegistryRoute.Parse(x.Head.RawPath);
+        if (route is null && options.Endpoints.FirstOrDefault(e => e.Path == x.Head.RawPath) is { } endpoint)
+        {
+            var answer = endpoint.Handle(x.Head, x.Query);
+            foreach (var (k, v) in answer.Headers)
+            {
+                x.ResponseHeaders.Add(k, v);
+            }
+            await x.WriteAsync(answer.Status, answer.Body, answer.ContentType, ct).ConfigureAwait(false);
+            return;
+        }
         if (route is not { } r)
         {
             throw new RegistryException(RegistryErrorCode.NotFound, "page not found", x.Head.RawPath);
@@ -26,8 +36,17 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         {
             throw new RegistryException(RegistryErrorCode.NameInvalid, "invalid repository name", name);
         }
+        var access = new RegistryAccess(r.Name, r.Name is null ? RegistryActions.None : RegistryAccess.ActionsOf(x.Head.Method), r.Kind == RouteKind.Catalog, MountSource(x, r));
         var write = !ReadMethods.Contains(x.Head.Method);
-        if (options.AccessControl.Check(x.Head, new RegistryAccess(r.Name, write)) is { } denial)
+        var denial = options.AccessControl.Check(x.Head, access);
+        var mayMount = true;
+        if (denial is not null && access.MountFrom is not null && options.AccessControl.Check(x.Head, access with { MountFrom = null }) is null)
+        {
+            // No pull on the source: no mount, but the push goes on with an ordinary session, as the spec allows.
+            denial = null;
+            mayMount = false;
+        }
+        if (denial is not null)
         {
             foreach (var (k, v) in denial.Headers)
             {
@@ -59,7 +78,7 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
                 await x.WriteEmptyAsync(202, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Upload, "POST") when r.Argument!.Length == 0:
-                await StartUploadAsync(x, r.Name!, ct).ConfigureAwait(false);
+                await StartUploadAsync(x, r.Name!, mayMount, ct).ConfigureAwait(false);
                 return;
             case (RouteKind.Upload, "PATCH"):
                 await PatchAsync(x, r.Name!, r.Argument!, ct).ConfigureAwait(false);
@@ -91,6 +110,10 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
                 throw new RegistryException(RegistryErrorCode.Unsupported, "the operation is unsupported", x.Head.Method + " " + x.Head.RawPath);
         }
     }
+
+    /// <summary>compat(distribution): a cross-repository mount also asks to pull from the source repository.</summary>
+    private static string? MountSource(RegistryExchange x, RegistryRoute r) =>
+        r.Kind == RouteKind.Upload && x.Head.Method == "POST" && x.Query.Has("mount") && x.Query["from"] is { } from && RepositoryName.IsValid(from) ? from : null;
 
     private static Digest ParseDigest(string value) =>
         Digest.TryParse(value, out var d) ? d : throw new RegistryException(RegistryErrorCode.DigestInvalid, "invalid digest", value);
@@ -206,12 +229,12 @@ internal sealed class RegistryApi(RegistryStore store, RegistryServerOptions opt
         return (start, end);
     }
 
-    private async Task StartUploadAsync(RegistryExchange x, string name, CancellationToken ct)
+    private async Task StartUploadAsync(RegistryExchange x, string name, bool mayMount, CancellationToken ct)
     {
         if (x.Query["mount"] is { } mount)
         {
             var d = ParseDigest(mount);
-            if (x.Query["from"] is { } from && RepositoryName.IsValid(from) && store.Mount(name, from, d))
+            if (mayMount && x.Query["from"] is { } from && RepositoryName.IsValid(from) && store.Mount(name, from, d))
             {
                 await WriteBlobCreatedAsync(x, name, d, ct).ConfigureAwait(false);
                 return;

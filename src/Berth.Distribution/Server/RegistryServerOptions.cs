@@ -17,6 +17,9 @@ public sealed class RegistryServerOptions
     /// <summary>Decides whether a request may go on: the place for basic and bearer authentication.</summary>
     public IRegistryAccessControl AccessControl { get; init; } = AllowAll.Instance;
 
+    /// <summary>Endpoints served beside the API on the same listener (the token endpoint).</summary>
+    public IReadOnlyList<IRegistryEndpoint> Endpoints { get; init; } = [];
+
     private sealed class AllowAll : IRegistryAccessControl
     {
         public static readonly AllowAll Instance = new();
