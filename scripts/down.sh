@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stops the berthd that `make up` started. Containers keep running (their shims own them) and berthd reattaches
+# Stops the berthd and the registry that `make up` started. Containers keep running (their shims own them) and berthd reattaches
 # to them when it starts again.
 set -eu
 PID=/run/berth.pid
@@ -9,4 +9,10 @@ if [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; then
   echo "berthd stopped"
 else
   echo "berthd is not running"
+fi
+REGISTRY_PID=/run/berth-registry.pid
+if [ -f $REGISTRY_PID ] && kill -0 "$(cat $REGISTRY_PID)" 2>/dev/null; then
+  kill -TERM "$(cat $REGISTRY_PID)"
+  rm -f $REGISTRY_PID
+  echo "registry stopped"
 fi

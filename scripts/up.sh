@@ -1,6 +1,7 @@
 #!/bin/bash
 # Starts berthd on its defaults (/run/berth/berth.sock, /var/lib/berth, /run/berth) unless one already answers,
-# seeds the hello-world and busybox images made on this machine, and says how to point docker at it.
+# starts a local registry on 127.0.0.1:5000, seeds the hello-world and busybox images made on this machine, and says
+# how to point docker at it.
 set -eu
 cd "$(dirname "$0")/.."
 SOCK=/run/berth/berth.sock
@@ -24,6 +25,16 @@ else
   fi
   echo "berthd started (pid $(cat /run/berth.pid)); log: $LOG"
 fi
+# A local registry on 127.0.0.1:5000 (loopback: plain HTTP, as Docker allows), unless something answers there.
+REGISTRY_LOG=/var/log/berth-registry.log
+if curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
+  echo "a registry already answers on 127.0.0.1:5000"
+else
+  setsid nohup "$PWD/bin/berth" registry serve --addr 127.0.0.1:5000 --root /var/lib/berth-registry >>"$REGISTRY_LOG" 2>&1 < /dev/null &
+  echo $! > /run/berth-registry.pid
+  for _ in $(seq 1 50); do curl -sf --max-time 1 http://127.0.0.1:5000/v2/ >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "registry started on 127.0.0.1:5000 (pid $(cat /run/berth-registry.pid)); log: $REGISTRY_LOG"
+fi
 for image in hello-world busybox; do
   if ! bin/berth image inspect "$image" >/dev/null 2>&1; then
     bin/berth image bootstrap "$image" >/dev/null
@@ -37,4 +48,5 @@ Berth is up. Point the docker CLI at it:
   export DOCKER_HOST=unix://$SOCK
 
 then try:  docker run hello-world
+and push to the local registry:  docker tag busybox localhost:5000/busybox && docker push localhost:5000/busybox
 MSG

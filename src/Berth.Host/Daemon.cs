@@ -86,9 +86,19 @@ internal static class Daemon
         Log.Info("Storage driver", ("driver", snapshotter.Name));
         using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
         var content = new ContentStore(Path.Join(dataRoot, "content"));
+        RegistryHosts registries;
+        try
+        {
+            registries = new RegistryHosts(o.InsecureRegistries, o.RegistryMirrors);
+        }
+        catch (BerthException e)
+        {
+            Log.Error("invalid registry configuration", ("error", e.Message));
+            return 1;
+        }
         var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"))
         {
-            Registries = new RegistryHosts(o.InsecureRegistries, o.RegistryMirrors),
+            Registries = registries,
             MaxConcurrentDownloads = o.MaxConcurrentDownloads,
             MaxConcurrentUploads = o.MaxConcurrentUploads,
         };
