@@ -1,3 +1,5 @@
+using Berth.Distribution.Client;
+
 namespace Berth.Build;
 
 /// <summary>What <c>POST /build</c> asks for (the legacy builder's query parameters).</summary>
@@ -23,6 +25,8 @@ public sealed class BuildOptions
     public long MemorySwap { get; init; }
     public long CpuShares { get; init; }
     public string? Platform { get; init; }
+    /// <summary>Credentials for pulling base images, by registry (<c>X-Registry-Config</c>).</summary>
+    public IReadOnlyDictionary<string, RegistryCredentials> RegistryCredentials { get; init; } = new Dictionary<string, RegistryCredentials>();
     /// <summary>Largest context accepted, unpacked (bytes).</summary>
     public long MaxContextBytes { get; init; } = 16L << 30;
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Berth.Build.Dockerfile;
 using Berth.Common;
+using Berth.Distribution.Client;
 using Berth.Engine;
 using Berth.Engine.Model;
 using Berth.Images;
@@ -54,6 +55,37 @@ internal sealed partial class BuildRun
         public IReadOnlyList<string> Shell => Config.Shell is { Count: > 0 } s ? s : ["/bin/sh", "-c"];
     }
 
+    /// <summary>compat(docker): a base image the store lacks (or every one, with <c>--pull</c>) is pulled, its
+    /// progress in the build's output; an image ID is never pulled.</summary>
+    private async Task<ImageRecord> PullBaseAsync(string baseName)
+    {
+        if (!Reference.TryParse(baseName, out var parsed, out var error) || parsed is null)
+        {
+            return Images.TryResolve(baseName) ?? throw new BuildFailedException($"invalid reference format: {error}");
+        }
+        var reference = parsed.Tag is null && parsed.Digest is null ? parsed.WithTag(Reference.DefaultTag) : parsed;
+        var credentials = _options.RegistryCredentials.GetValueOrDefault(reference.Domain)
+            ?? (reference.Domain == RegistryHosts.DockerHub ? _options.RegistryCredentials.GetValueOrDefault("https://index.docker.io/v1/") : null);
+        try
+        {
+            var result = await Images.PullAsync(reference, new PullOptions(credentials, _options.Platform), p =>
+            {
+                // Status changes only: byte counts are for terminals, and a build's output is text.
+                if (p.Current is null)
+                {
+                    _output.Stream(p.Id is null ? p.Status + "\n" : $"{p.Id}: {p.Status}\n");
+                }
+            }, _ct).ConfigureAwait(false);
+            _output.Stream($"Digest: {result.ManifestDigest}\nStatus: {(result.UpToDate ? "Image is up to date" : "Downloaded newer image")} for {reference.Familiar}\n");
+            return result.Image;
+        }
+        catch (BerthException e) when (e.Kind is not ErrorKind.Canceled)
+        {
+            // Without --pull, a base that is here after all (an ID, a local-only name) is used as it is.
+            return _options.Pull && Images.TryResolve(baseName) is { } local ? local : throw new BuildFailedException(e.Message);
+        }
+    }
+
     private async Task<string?> BuildStageAsync(int index, Dictionary<string, string> metaArgs, bool isTarget)
     {
         var stage = _dockerfile.Stages[index];
@@ -66,8 +98,7 @@ internal sealed partial class BuildRun
         }
         else if (!string.Equals(baseName, "scratch", StringComparison.OrdinalIgnoreCase))
         {
-            st.Image = Images.TryResolve(baseName) ?? throw new BuildFailedException(
-                $"pull access denied for {baseName}: the image is not here and this berthd cannot pull yet (make it with `berth image bootstrap`, `docker load` or `docker import`)");
+            st.Image = _options.Pull || Images.TryResolve(baseName) is null ? await PullBaseAsync(baseName).ConfigureAwait(false) : Images.TryResolve(baseName);
         }
         if (st.Image is { } image)
         {

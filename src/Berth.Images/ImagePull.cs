@@ -48,7 +48,8 @@ public sealed partial class ImageService
         }
         catch (BerthException e) when (e.Kind is ErrorKind.Unauthorized or ErrorKind.Forbidden)
         {
-            throw new BerthException(e.Kind, $"pull access denied for {reference.FamiliarRepository}, repository does not exist or may require 'docker login': {e.Message}");
+            // compat(docker): not 401, which would make the docker CLI prompt for a login and try again.
+            throw BerthException.NotFound($"pull access denied for {reference.FamiliarRepository}, repository does not exist or may require 'docker login': {e.Message}");
         }
         var repoDigest = fetched.Digest;
         if (ManifestMediaTypes.IsIndex(fetched.MediaType))

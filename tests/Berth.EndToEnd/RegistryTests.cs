@@ -185,4 +185,25 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         Assert.Equal("crossed-over", engine.Docker("run", "--rm", copied, "cat", "/made-here").Ok());
         engine.Docker("rmi", copied).Ok();
     }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ABuildPullsABaseImageItDoesNotHave(string client)
+    {
+        var image = Commit(client, $"build-base-{client}", "from-the-registry");
+        engine.Cli(client, "push", image).Ok();
+        engine.Cli(client, "rmi", image).Ok();
+        var context = engine.Scratch("pull-base");
+        Directory.CreateDirectory(context);
+        File.WriteAllText(Path.Join(context, "Dockerfile"), $"FROM {image}\nRUN cat /made-here > /copied\n");
+        var tag = $"built-on-pulled-{client}:1";
+
+        var build = engine.CliSlow(client, "build", "-t", tag, context).Ok();
+
+        Assert.Contains($"v1: Pulling from e2e/build-base-{client}", build);
+        Assert.Contains("Status: Downloaded newer image for " + image, build);
+        Assert.Equal("from-the-registry", engine.Cli(client, "run", "--rm", tag, "cat", "/copied").Ok());
+        engine.Cli(client, "rmi", tag, image).Ok();
+    }
 }

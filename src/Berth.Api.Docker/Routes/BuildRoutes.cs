@@ -51,6 +51,7 @@ internal static class BuildRoutes
             MemorySwap = Long(q["memswap"]),
             CpuShares = Long(q["cpushares"]),
             Platform = q["platform"],
+            RegistryCredentials = RegistryConfig(c.Head.Headers["X-Registry-Config"]),
         };
         var output = new StreamOutput(c.WatchForDisconnect);
         var pump = PumpAsync(c, output.Messages.Reader);
@@ -149,6 +150,37 @@ internal static class BuildRoutes
         public void Stream(string text) => Write(new ProgressMessage { Stream = text });
 
         public void Aux(string imageId) => Write(new ProgressMessage { Aux = new BuildResult { Id = imageId } });
+    }
+
+    /// <summary><c>X-Registry-Config</c>: base64url JSON of the client's credentials by registry, for pulling bases.</summary>
+    private static Dictionary<string, Berth.Distribution.Client.RegistryCredentials> RegistryConfig(string? header)
+    {
+        var result = new Dictionary<string, Berth.Distribution.Client.RegistryCredentials>();
+        if (string.IsNullOrWhiteSpace(header) || header.Length > 1 << 20)
+        {
+            return result;
+        }
+        try
+        {
+            var text = header.Trim().Replace('-', '+').Replace('_', '/');
+            using var doc = JsonDocument.Parse(Convert.FromBase64String(text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=')));
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var entry in doc.RootElement.EnumerateObject())
+                {
+                    var credentials = Berth.Distribution.Client.RegistryCredentials.FromJson(System.Text.Encoding.UTF8.GetBytes(entry.Value.GetRawText()));
+                    if (!credentials.IsEmpty)
+                    {
+                        result[Berth.Distribution.Client.RegistryHosts.NormalizeServerAddress(entry.Name)] = credentials;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is FormatException or JsonException or BerthException)
+        {
+            throw BerthException.Invalid("invalid X-Registry-Config header: " + e.Message);
+        }
+        return result;
     }
 }
 
