@@ -63,7 +63,11 @@ public sealed class ContentStore
     }
 
     /// <summary>Opens a writer; dispose without <see cref="ContentWriter.Commit"/> to abandon the ingest.</summary>
-    public ContentWriter CreateWriter() => new(this, Path.Join(_ingest, Ids.New()));
+    public ContentWriter CreateWriter() => new(this, Path.Join(_ingest, Ids.New()), hash: true);
+
+    /// <summary>A writer for a caller that hashes the very bytes it writes itself (a layer's diffID is measured as it
+    /// is unpacked): <see cref="ContentWriter.Commit"/> takes the caller's digest, which must be given.</summary>
+    public ContentWriter CreateWriterHashedByCaller() => new(this, Path.Join(_ingest, Ids.New()), hash: false);
 
     public Digest Write(ReadOnlySpan<byte> content)
     {
@@ -127,13 +131,14 @@ public sealed class ContentWriter : Stream
     private readonly ContentStore _store;
     private readonly string _path;
     private readonly FileStream _file;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private bool _committed;
 
-    internal ContentWriter(ContentStore store, string path)
+    internal ContentWriter(ContentStore store, string path, bool hash)
     {
         _store = store;
         _path = path;
+        _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
     }
 
@@ -153,14 +158,14 @@ public sealed class ContentWriter : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         _file.Write(buffer);
         Written += buffer.Length;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
+        _hash?.AppendData(buffer.Span);
         await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Written += buffer.Length;
     }
@@ -171,7 +176,8 @@ public sealed class ContentWriter : Stream
     /// <summary>Verifies and publishes the blob; a digest or size mismatch discards it.</summary>
     public Digest Commit(Digest? expected, long? expectedSize)
     {
-        var digest = Digest.FromHash(_hash.GetHashAndReset());
+        var digest = _hash is null ? expected ?? throw new InvalidOperationException("a writer hashed by its caller needs the caller's digest")
+            : Digest.FromHash(_hash.GetHashAndReset());
         if (expected is { } e && e != digest)
         {
             throw BerthException.Invalid($"content digest mismatch: expected {e}, got {digest}");
@@ -192,7 +198,7 @@ public sealed class ContentWriter : Stream
         if (disposing)
         {
             _file.Dispose();
-            _hash.Dispose();
+            _hash?.Dispose();
             if (!_committed)
             {
                 File.Delete(_path);

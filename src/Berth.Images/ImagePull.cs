@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Berth.Common;
 using Berth.Distribution.Client;
+using Berth.Images.Layers;
 using Berth.Oci;
 
 namespace Berth.Images;
@@ -229,13 +230,33 @@ public sealed partial class ImageService
                 downloads[blob.Digest] = shared.Value;
             }
         }
+        // Overlay layers do not depend on their parents' files: each is unpacked as soon as it is here, a core each,
+        // and they are chained in order after. Other snapshotters copy the parent: one after the other.
+        var unpacked = new Task<string?>?[blobs.Count];
+        if (_snapshots.UsesOverlayWhiteouts)
+        {
+            for (var i = 0; i < blobs.Count; i++)
+            {
+                if (!present[i])
+                {
+                    var (blob, diffId) = (blobs[i], diffIds[i]);
+                    unpacked[i] = UnpackAloneAsync(client, downloads[blob.Digest], blob, diffId, chains[i], progress, cancel.Token);
+                }
+            }
+        }
         try
         {
             var layers = new List<Descriptor>();
             for (var i = 0; i < blobs.Count; i++)
             {
                 var diffId = Digest.Parse(diffIds[i]);
-                if (!present[i] && !(_snapshots.Stat(chains[i]) is not null && _content.Exists(diffId)))
+                if (unpacked[i] is { } task)
+                {
+                    var key = await task.ConfigureAwait(false);
+                    CommitUnpacked(key, i == 0 ? null : chains[i - 1], chains[i]);
+                    progress(TransferProgress.ForLayer(blobs[i].Digest.Short, "Pull complete"));
+                }
+                else if (!present[i] && !(_snapshots.Stat(chains[i]) is not null && _content.Exists(diffId)))
                 {
                     var file = await downloads[blobs[i].Digest].ConfigureAwait(false);
                     await ExtractAsync(client, file, blobs[i], diffIds[i], i == 0 ? null : chains[i - 1], chains[i], progress, cancel.Token).ConfigureAwait(false);
@@ -247,6 +268,25 @@ public sealed partial class ImageService
         finally
         {
             await cancel.CancelAsync().ConfigureAwait(false);
+            // Layers unpacked but never chained (a failure further on) are dropped.
+            foreach (var task in unpacked)
+            {
+                if (task is null)
+                {
+                    continue;
+                }
+                try
+                {
+                    if (await task.ConfigureAwait(false) is { } key && _snapshots.Stat(key) is not null)
+                    {
+                        _snapshots.Remove(key);
+                    }
+                }
+                catch (Exception)
+                {
+                    // Its own failure: it removed its snapshot itself.
+                }
+            }
             foreach (var digest in owned)
             {
                 _inflight.TryRemove(digest, out _);
@@ -351,6 +391,92 @@ public sealed partial class ImageService
             _unpack.Release();
         }
         progress(TransferProgress.ForLayer(blob.Digest.Short, "Pull complete"));
+    }
+
+    private readonly SemaphoreSlim _unpackSlots = new(Math.Max(1, Environment.ProcessorCount));
+
+    /// <summary>Unpacks one downloaded layer into a snapshot of its own, without a parent, checking its diffID and
+    /// keeping its tar as content; returns the snapshot's key, or null when the layer is already in the store.</summary>
+    private async Task<string?> UnpackAloneAsync(RegistryClient client, Task<string> download, (Digest Digest, long Size, string MediaType) blob, string diffId,
+        string chain, Action<TransferProgress> progress, CancellationToken ct)
+    {
+        var file = await download.ConfigureAwait(false);
+        await _unpackSlots.WaitAsync(ct).ConfigureAwait(false);
+        var expected = Digest.Parse(diffId);
+        // A concurrent pull of the same layer (whose download this one shared) may have unpacked it meanwhile.
+        bool Done() => _snapshots.Stat(chain) is not null && _content.Exists(expected);
+        try
+        {
+            if (Done())
+            {
+                return null;
+            }
+            return await Task.Run(() =>
+            {
+                var key = "extract-" + Ids.New();
+                _snapshots.Prepare(key, null);
+                try
+                {
+                    FileStream input;
+                    try
+                    {
+                        input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+                    }
+                    catch (FileNotFoundException) when (Done())
+                    {
+                        // The pull whose download this was finished, and unpacked it, in between.
+                        _snapshots.Remove(key);
+                        return null;
+                    }
+                    using var owned = input;
+                    using var counted = new ProgressStream(input, read =>
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        progress(TransferProgress.ForLayer(blob.Digest.Short, "Extracting", read, blob.Size));
+                    });
+                    using var writer = _content.CreateWriterHashedByCaller();
+                    var result = LayerApplier.Apply(counted, _snapshots.LayerDirectory(key), ApplyOptions, writer);
+                    if (result.DiffId != expected)
+                    {
+                        throw BerthException.Invalid($"layer {blob.Digest} has diffID {result.DiffId}, the image config says {diffId}");
+                    }
+                    writer.Commit(result.DiffId, result.UncompressedSize);
+                    if (blob.MediaType is MediaTypes.DockerLayerGzip or MediaTypes.OciLayerGzip)
+                    {
+                        Remote.Add(expected, new RemoteLayers.Entry(client.Domain, client.Repository, blob.Digest, blob.Size));
+                    }
+                    return key;
+                }
+                catch
+                {
+                    _snapshots.Remove(key);
+                    throw;
+                }
+            }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _unpackSlots.Release();
+        }
+    }
+
+    /// <summary>Chains an unpacked layer over its parent under its chain ID; when another pull got there first, the
+    /// copy is dropped.</summary>
+    private void CommitUnpacked(string? key, string? parentChain, string chain)
+    {
+        if (key is null)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            if (_snapshots.Stat(chain) is null)
+            {
+                _snapshots.CommitOnto(chain, key, parentChain);
+                return;
+            }
+        }
+        _snapshots.Remove(key);
     }
 
     /// <summary>At most one progress line every 100 ms for a layer, and always the last.</summary>

@@ -287,7 +287,8 @@ public sealed partial class ImageService
         {
             LayerApplyResult result;
             string chain;
-            using (var writer = _content.CreateWriter())
+            // The applier measures the diffID over exactly the bytes it copies to the writer.
+            using (var writer = _content.CreateWriterHashedByCaller())
             {
                 result = LayerApplier.Apply(layer, _snapshots.LayerDirectory(key), ApplyOptions, writer);
                 // Before the commit: a layer that is not what the config says never becomes content.

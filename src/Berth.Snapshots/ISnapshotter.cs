@@ -22,6 +22,11 @@ public interface ISnapshotter
 
     void Commit(string name, string key);
 
+    /// <summary>Commits an active snapshot prepared without a parent as a layer over <paramref name="parent"/>:
+    /// only where a layer's directory does not depend on its parents (<see cref="UsesOverlayWhiteouts"/>), so the
+    /// layers of one image can be unpacked at once and chained in order after.</summary>
+    void CommitOnto(string name, string key, string? parent);
+
     void Remove(string key);
 
     SnapshotInfo? Stat(string key);

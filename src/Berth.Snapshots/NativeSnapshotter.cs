@@ -50,6 +50,10 @@ public sealed class NativeSnapshotter : ISnapshotter
         return [new Mount("bind", Path.Join(_store.DirOf(key), "fs"), ["rbind", info.Kind == SnapshotKind.Active ? "rw" : "ro"])];
     }
 
+    /// <summary>A native layer holds its parents' files: it cannot be put over another parent after the fact.</summary>
+    public void CommitOnto(string name, string key, string? parent) =>
+        throw new NotSupportedException("the native snapshotter's layers hold their parents' files: commit them with their parent");
+
     public void Commit(string name, string key)
     {
         lock (_store.Gate)

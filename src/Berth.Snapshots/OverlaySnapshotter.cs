@@ -95,10 +95,16 @@ public sealed class OverlaySnapshotter : ISnapshotter
         return [new Mount("overlay", "overlay", options)];
     }
 
-    public void Commit(string name, string key)
+    public void Commit(string name, string key) => CommitOnto(name, key, _store.Get(key).Parent);
+
+    public void CommitOnto(string name, string key, string? parent)
     {
         lock (_store.Gate)
         {
+            if (parent is not null && _store.Get(parent).Kind != SnapshotKind.Committed)
+            {
+                throw BerthException.Precondition($"parent snapshot {parent} is not committed");
+            }
             var info = _store.Get(key);
             if (info.Kind != SnapshotKind.Active)
             {
@@ -108,7 +114,7 @@ public sealed class OverlaySnapshotter : ISnapshotter
             var work = Path.Join(_store.DirOf(key), "work");
             TreeRemover.Remove(work);
             Directory.CreateDirectory(work);
-            _store.Rename(key, name, SnapshotKind.Committed);
+            _store.Rename(key, name, SnapshotKind.Committed, parent);
         }
     }
 

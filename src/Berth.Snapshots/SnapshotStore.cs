@@ -75,7 +75,10 @@ internal sealed class SnapshotStore
         return dir;
     }
 
-    public void Rename(string key, string newKey, SnapshotKind kind)
+    public void Rename(string key, string newKey, SnapshotKind kind) => Rename(key, newKey, kind, Get(key).Parent);
+
+    /// <summary>Renames, and records <paramref name="parent"/> as the snapshot's parent.</summary>
+    public void Rename(string key, string newKey, SnapshotKind kind, string? parent)
     {
         var info = Get(key);
         var from = DirOf(key);
@@ -84,7 +87,7 @@ internal sealed class SnapshotStore
         {
             throw new BerthException(ErrorKind.AlreadyExists, $"snapshot {newKey} already exists");
         }
-        WriteInfo(from, new SnapshotRecord { Key = newKey, Parent = info.Parent, Kind = kind, Created = info.Created });
+        WriteInfo(from, new SnapshotRecord { Key = newKey, Parent = parent, Kind = kind, Created = info.Created });
         Directory.Move(from, to);
     }
 
