@@ -3,6 +3,7 @@ using Berth.Api.Docker;
 using Berth.Common;
 using Berth.Content;
 using Berth.Engine;
+using Berth.Engine.Seccomp;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
@@ -83,6 +84,16 @@ internal static class Daemon
             return 1;
         }
         Log.Info("Storage driver", ("driver", snapshotter.Name));
+        (string Profile, string Name) seccomp;
+        try
+        {
+            seccomp = DaemonSeccompProfile.Load(o.SeccompProfile);
+        }
+        catch (BerthException e)
+        {
+            Log.Error("failed to start daemon: " + e.Message);
+            return 1;
+        }
         using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
         var content = new ContentStore(Path.Join(dataRoot, "content"));
         var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"));
@@ -94,6 +105,8 @@ internal static class Daemon
             InitBinary = Environment.GetEnvironmentVariable("BERTH_INIT_BINARY") ?? (File.Exists(Path.Join(AppContext.BaseDirectory, "berth-init")) ? Path.Join(AppContext.BaseDirectory, "berth-init") : null),
             DefaultRuntime = o.DefaultRuntime,
             Runtimes = runtimes,
+            SeccompProfile = seccomp.Profile,
+            SeccompProfileName = seccomp.Name,
         };
         var cgroups = CgroupDriver.Detect();
         ContainerRuntime.RemoveStaleSpareCgroups(cgroups);

@@ -15,6 +15,7 @@ internal sealed class DaemonOptions
     public string? Bridge { get; set; }
     public string? BridgeIp { get; set; }
     public string? ClusterAdvertise { get; set; }
+    public string? SeccompProfile { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -41,6 +42,8 @@ internal sealed class DaemonOptions
           -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
           -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
               --runtime string          Same as --default-runtime
+              --seccomp-profile string  Path to seccomp profile. Set to "unconfined" to disable the default seccomp
+                                        profile (default "builtin")
           -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
           -v, --version                 Print version information and quit
         """;
@@ -80,6 +83,7 @@ internal sealed class DaemonOptions
                 case "-b" or "--bridge": o.Bridge = Value(); break;
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
+                case "--seccomp-profile": o.SeccompProfile = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
