@@ -72,6 +72,17 @@ internal static class Daemon
             return 1;
         }
 
+        (string Profile, string Name) seccomp;
+        try
+        {
+            seccomp = DaemonSeccompProfile.Load(o.SeccompProfile);
+        }
+        catch (BerthException e)
+        {
+            Log.Error("failed to start daemon: " + e.Message);
+            return 1;
+        }
+
         ISnapshotter snapshotter;
         try
         {
@@ -84,16 +95,6 @@ internal static class Daemon
             return 1;
         }
         Log.Info("Storage driver", ("driver", snapshotter.Name));
-        (string Profile, string Name) seccomp;
-        try
-        {
-            seccomp = DaemonSeccompProfile.Load(o.SeccompProfile);
-        }
-        catch (BerthException e)
-        {
-            Log.Error("failed to start daemon: " + e.Message);
-            return 1;
-        }
         using var metadata = new MetadataStore(Path.Join(dataRoot, "berth.db"));
         var content = new ContentStore(Path.Join(dataRoot, "content"));
         var images = new ImageService(content, snapshotter, metadata, Path.Join(dataRoot, "tmp"));

@@ -220,4 +220,26 @@ public sealed class DaemonSeccompProfileTests(DaemonSeccompProfileTests.OwnEngin
         var builtin = engine.Docker("run", "--rm", "--security-opt", "seccomp=builtin", "busybox", "sh", "-c", "mkdir /x && unshare -U true");
         Assert.Contains("unshare: unshare(0x10000000): Operation not permitted", builtin.ExpectExit(1).Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AProfileThatCannotBeReadStopsTheDaemonAtStart()
+    {
+        var dir = Directory.CreateTempSubdirectory("berth-e2e-");
+        var daemon = new BerthDaemon(dir.FullName, ["--seccomp-profile", Path.Join(dir.FullName, "missing.json")]);
+        try
+        {
+            var e = Assert.Throws<InvalidOperationException>(daemon.Start);
+            Assert.Contains("berthd exited with 1", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"failed to start daemon: opening seccomp profile ({dir.FullName}/missing.json) failed", e.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Join(dir.FullName, "data", "overlay2")) || Directory.Exists(Path.Join(dir.FullName, "data", "vfs")));
+        }
+        finally
+        {
+            if (daemon.IsRunning)
+            {
+                daemon.Stop("TERM");
+            }
+            dir.Delete(recursive: true);
+        }
+    }
 }
