@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Berth.Common;
 using Berth.Oci;
@@ -12,7 +13,7 @@ namespace Berth.Engine.Seccomp;
 /// <c>name</c>, <c>comment</c> and <c>includes</c>/<c>excludes</c> (capabilities, architectures, a minimum kernel)
 /// that <see cref="Resolve"/> settles for one container.
 /// </summary>
-internal sealed class DockerSeccompProfile
+internal sealed partial class DockerSeccompProfile
 {
     public string? DefaultAction { get; set; }
     public uint? DefaultErrnoRet { get; set; }
@@ -133,17 +134,14 @@ internal sealed class DockerSeccompProfile
         return result;
     }
 
-    /// <summary>compat(docker): a minKernel is "&lt;kernel&gt;.&lt;major&gt;"; a host's release starts with one.</summary>
+    /// <summary>compat(docker): a minKernel is exactly "&lt;kernel&gt;.&lt;major&gt;" (not 0.0, each below 256); a host's
+    /// release only starts with one ("6.1.0-13-amd64", "3.12-1-amd64").</summary>
     private static (uint Major, uint Minor) KernelVersion(string v, bool release = false)
     {
-        var parts = v.Split('.', 3);
-        if (release && parts.Length == 3)
-        {
-            parts = [parts[0], new string(parts[1].TakeWhile(char.IsAsciiDigit).ToArray())];
-        }
-        if (parts.Length != 2
-            || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major) || major > 255
-            || !uint.TryParse(release ? new string(parts[1].TakeWhile(char.IsAsciiDigit).ToArray()) : parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor) || minor > 255
+        var m = (release ? ReleasePrefix() : MinKernel()).Match(v);
+        if (!m.Success
+            || !uint.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var major) || major > 255
+            || !uint.TryParse(m.Groups[2].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var minor) || minor > 255
             || major == 0 && minor == 0)
         {
             throw BerthException.Invalid(release
@@ -152,6 +150,12 @@ internal sealed class DockerSeccompProfile
         }
         return (major, minor);
     }
+
+    [GeneratedRegex(@"^(\d+)\.(\d+)$")]
+    private static partial Regex MinKernel();
+
+    [GeneratedRegex(@"^(\d+)\.(\d+)")]
+    private static partial Regex ReleasePrefix();
 }
 
 internal sealed class DockerSeccompArch

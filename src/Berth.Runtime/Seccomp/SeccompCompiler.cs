@@ -127,7 +127,7 @@ public static class SeccompCompiler
                 .Select(g => (Nr: g.Key, Rules: g.Select(r => (r.Action, r.Args)).ToList()))
                 .ToList();
             var bodies = new List<(int Label, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)>();
-            Tree(bpf, arch, calls, defaultAction, bodies);
+            Tree(bpf, calls, defaultAction, bodies);
             foreach (var (label, callRules) in bodies)
             {
                 bpf.Mark(label);
@@ -137,7 +137,7 @@ public static class SeccompCompiler
         return new SeccompProgram(bpf.Build(), flags);
     }
 
-    private static void Tree(Bpf bpf, SeccompArch arch, List<(int Nr, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)> calls, uint defaultAction,
+    private static void Tree(Bpf bpf, List<(int Nr, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)> calls, uint defaultAction,
         List<(int Label, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)> bodies)
     {
         if (calls.Count <= Leaf)
@@ -165,9 +165,9 @@ public static class SeccompCompiler
         var right = bpf.NewLabel();
         bpf.Jump(Bpf.BPF_JGE_K, (uint)calls[mid].Nr, Bpf.Next, Bpf.SkipOne);
         bpf.Goto(right);
-        Tree(bpf, arch, calls[..mid], defaultAction, bodies);
+        Tree(bpf, calls[..mid], defaultAction, bodies);
         bpf.Mark(right);
-        Tree(bpf, arch, calls[mid..], defaultAction, bodies);
+        Tree(bpf, calls[mid..], defaultAction, bodies);
     }
 
     /// <summary>One call's rules: each with arguments falls through to the next when one comparison fails.</summary>
