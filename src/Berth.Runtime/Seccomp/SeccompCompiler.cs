@@ -18,7 +18,9 @@ public sealed record SeccompProgram(LibC.SockFilter[] Instructions, uint Flags);
 /// of its own (OR), as runc does for libseccomp;</item>
 /// <item>for one call, rules with arguments are tried in the profile's order, then the first without, then the
 /// default action;</item>
-/// <item>a 64-bit argument is compared as its high then low 32-bit words (unsigned), as libseccomp does.</item>
+/// <item>a 64-bit argument is compared as its high then low 32-bit words (unsigned), as libseccomp does;</item>
+/// <item>when the default action refuses, a call numbered above every call the profile names gets ENOSYS (runc's
+/// stub), so that a program probing a newer call falls back.</item>
 /// </list>
 /// The calls are found by a binary search on their numbers, so a call costs about a dozen comparisons.
 /// </summary>
@@ -100,6 +102,9 @@ public static class SeccompCompiler
             }
         }
 
+        // compat(runc): a call newer than every one the profile names fails with ENOSYS rather than the default
+        // errno, so that libc and programs fall back as on an older kernel — unless the default lets calls through.
+        var enosysAfterLast = defaultAction is not (Bpf.SECCOMP_RET_ALLOW or Bpf.SECCOMP_RET_LOG) && (defaultAction & 0xffff0000) != Bpf.SECCOMP_RET_TRACE;
         var bpf = new Bpf();
         const uint kill = Bpf.SECCOMP_RET_KILL_PROCESS;
         var branches = arches.Select(_ => bpf.NewLabel()).ToList();
@@ -120,6 +125,11 @@ public static class SeccompCompiler
                 bpf.Jump(Bpf.BPF_JGE_K, SyscallTable.X32SyscallBit, Bpf.Next, Bpf.SkipOne);
                 bpf.Return(kill);
             }
+            if (enosysAfterLast && LastNamed(spec, arch) is > 0 and var last)
+            {
+                bpf.Jump(Bpf.BPF_JGT_K, (uint)last, Bpf.Next, Bpf.SkipOne);
+                bpf.Return(Bpf.SECCOMP_RET_ERRNO | ENOSYS);
+            }
             var calls = rules
                 .Where(r => arch.Syscalls.ContainsKey(r.Name))
                 .GroupBy(r => arch.Syscalls[r.Name])
@@ -136,6 +146,10 @@ public static class SeccompCompiler
         }
         return new SeccompProgram(bpf.Build(), flags);
     }
+
+    /// <summary>The highest number, on <paramref name="arch"/>, of a call the profile names (in any rule).</summary>
+    private static int LastNamed(LinuxSeccomp spec, SeccompArch arch) =>
+        (spec.Syscalls ?? []).SelectMany(c => c.Names).Select(n => arch.Syscalls.GetValueOrDefault(n, -1)).DefaultIfEmpty(-1).Max();
 
     private static void Tree(Bpf bpf, List<(int Nr, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)> calls, uint defaultAction,
         List<(int Label, List<(uint Action, List<LinuxSeccompArg> Args)> Rules)> bodies)
@@ -268,7 +282,7 @@ public static class SeccompCompiler
         _ => throw new SeccompException($"seccomp: unknown comparison operator \"{op}\""),
     };
 
-    private const uint EPERM = 1;
+    private const uint EPERM = 1, ENOSYS = 38;
 
     /// <summary>An action's <c>SECCOMP_RET_*</c> value; ERRNO and TRACE carry errnoRet (EPERM when absent, as runc).</summary>
     internal static uint Action(string action, uint? errnoRet, string field)

@@ -16,7 +16,7 @@ public sealed class SeccompCompilerTests
 
     // x86_64 numbers (asm/unistd_64.h) and i386 ones (unistd_32.h).
     private const int Read = 0, Getpid = 39, Clone = 56, Mkdir = 83, Personality = 135, Unshare = 272, Mkdirat = 258, Socket = 41;
-    private const int I386Getpid = 20, I386Mkdir = 39, I386Unshare = 310;
+    private const int I386Getpid = 20, I386Mkdir = 39, I386Clone = 120, I386Unshare = 310;
 
     private static LinuxSyscall Rule(string names, string action, uint? errnoRet = null, params LinuxSeccompArg[] args) =>
         new() { Names = [.. names.Split(' ')], Action = action, ErrnoRet = errnoRet, Args = args.Length > 0 ? [.. args] : null };
@@ -40,9 +40,8 @@ public sealed class SeccompCompilerTests
         Assert.Equal(Allow, p.Run(Read));
         Assert.Equal(Allow, p.Run(Getpid));
         Assert.Equal(Allow, p.Run(Mkdir));
-        Assert.Equal(Errno(1), p.Run(Unshare)); // EPERM when no errno is given, as runc
-        Assert.Equal(Errno(1), p.Run(999));
-        Assert.Equal(Errno(38), Compile("SCMP_ACT_ERRNO", 38, null, Rule("read", "SCMP_ACT_ALLOW")).Run(Unshare));
+        Assert.Equal(Errno(1), p.Run(Clone)); // EPERM when no errno is given, as runc
+        Assert.Equal(Errno(13), Compile("SCMP_ACT_ERRNO", 13, null, Rule("read mkdir", "SCMP_ACT_ALLOW")).Run(Clone));
     }
 
     [Fact]
@@ -55,7 +54,7 @@ public sealed class SeccompCompilerTests
             Assert.Equal(Allow, p.Run(SyscallTable.X86_64.Syscalls[name]));
         }
         Assert.Equal(Errno(1), p.Run(Unshare));
-        Assert.Equal(Errno(1), p.Run(999));
+        Assert.Equal(Errno(38), p.Run(999)); // above every named call
         Assert.Equal(KillProcess, p.Run(-1)); // 0xffffffff: in the x32 range
         Assert.InRange(p.Program.Instructions.Length, 1, 4096);
     }
@@ -163,9 +162,10 @@ public sealed class SeccompCompilerTests
         var both = Compile("SCMP_ACT_ERRNO", null, ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], Rule("getpid mkdir mkdirat", "SCMP_ACT_ALLOW"));
         Assert.Equal(Allow, both.RunAs(I386, I386Getpid));
         Assert.Equal(Allow, both.RunAs(I386, I386Mkdir));
-        Assert.Equal(Errno(1), both.RunAs(I386, I386Unshare));
+        Assert.Equal(Errno(1), both.RunAs(I386, I386Clone));
+        Assert.Equal(Errno(38), both.RunAs(I386, I386Unshare)); // above i386's mkdirat (296)
         Assert.Equal(Allow, both.Run(Mkdirat));
-        Assert.Equal(Errno(1), both.Run(Unshare));
+        Assert.Equal(Errno(1), both.Run(Clone));
         Assert.Equal(KillProcess, both.Run(unchecked((int)0x40000000) | Getpid));
     }
 
@@ -183,6 +183,24 @@ public sealed class SeccompCompilerTests
     {
         var p = Compile("SCMP_ACT_ERRNO", null, null, Rule("getpid arm_fadvise64_64 no_such_call", "SCMP_ACT_ALLOW"));
         Assert.Equal(Allow, p.Run(Getpid));
+    }
+
+    [Fact]
+    public void A_call_newer_than_every_named_one_gets_ENOSYS_when_the_default_refuses()
+    {
+        // mkdirat (258) is the highest named; unshare (272) is above it, getpid and mkdir below.
+        var p = Compile("SCMP_ACT_ERRNO", null, null, Rule("getpid mkdirat", "SCMP_ACT_ALLOW"), Rule("mkdir", "SCMP_ACT_ERRNO"));
+        Assert.Equal(Errno(38), p.Run(Unshare));
+        Assert.Equal(Errno(38), p.Run(467));
+        Assert.Equal(Errno(1), p.Run(Mkdir));
+        Assert.Equal(Errno(1), p.Run(Read));
+        Assert.Equal(Allow, p.Run(Mkdirat));
+        var kill = Compile("SCMP_ACT_KILL", null, null, Rule("getpid", "SCMP_ACT_ALLOW"));
+        Assert.Equal(Errno(38), kill.Run(Mkdirat));
+        Assert.Equal(KillThread, kill.Run(Read));
+        // A default that lets calls through needs no stub.
+        Assert.Equal(Allow, Compile("SCMP_ACT_ALLOW", null, null, Rule("getpid", "SCMP_ACT_ERRNO")).Run(Unshare));
+        Assert.Equal(Log, Compile("SCMP_ACT_LOG", null, null, Rule("getpid", "SCMP_ACT_ERRNO")).Run(Unshare));
     }
 
     [Fact]
