@@ -233,7 +233,9 @@ public sealed partial class ContainerService
         {
             throw BerthException.Invalid($"Unknown runtime specified {h.Runtime}");
         }
-        LinuxCapabilities.For(h, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available); // unknown names fail at create
+        var caps = LinuxCapabilities.For(h, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available); // unknown names fail at create
+        var security = SecurityOptions.Parse(h.SecurityOpt);
+        Seccomp.ContainerSeccomp.For(h, caps, _options.SeccompProfile); // a bad profile fails at create, not at start
         Sysctls.Validate(h);
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.
@@ -262,9 +264,9 @@ public sealed partial class ContainerService
         {
             unsupported.Add("--device/--device-cgroup-rule/--gpus");
         }
-        if (h.SecurityOpt?.Any(o => o is not ("no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true")) == true)
+        if (security.Unsupported.Count > 0)
         {
-            unsupported.Add("--security-opt");
+            unsupported.Add($"--security-opt {string.Join(", ", security.Unsupported)}");
         }
         if (h.Init == true && _options.InitBinary is null)
         {

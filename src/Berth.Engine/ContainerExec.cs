@@ -300,8 +300,8 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>The exec'd process: the container's process (capabilities, no_new_privs, rlimits, environment)
-    /// with the command, user, working directory, environment additions and terminal of the exec.</summary>
+    /// <summary>The exec'd process: the container's process (capabilities, no_new_privs, rlimits, environment) and
+    /// seccomp filter, with the command, user, working directory, environment additions and terminal of the exec.</summary>
     private ExecRequest BuildExecRequest(Container c, ExecConfig config, string execId)
     {
         var bundle = BundleOf(c.Id);
@@ -333,6 +333,6 @@ public sealed partial class ContainerService
         process.Terminal = config.Tty;
         process.ConsoleSize = config.Tty && config.ConsoleSize is [> 0 and var h, > 0 and var w] ? new Box { Height = (uint)h, Width = (uint)w } : null;
         process.OomScoreAdj = null;
-        return new ExecRequest { Id = execId, Process = process, OpenStdin = config.AttachStdin };
+        return new ExecRequest { Id = execId, Process = process, OpenStdin = config.AttachStdin, Seccomp = spec.Linux?.Seccomp };
     }
 }

@@ -72,7 +72,7 @@ public sealed partial class ContainerService
                 WriteEtcFiles(c, endpoints);
             }
             var userMounts = MountVolumes(entry, rootfs);
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner, userMounts);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;

@@ -21,5 +21,12 @@ public sealed class EngineOptions
     /// <summary>OCI runtime CLIs by name, e.g. <c>runc → /usr/sbin/runc</c>. <c>berth</c> is always present.</summary>
     public IReadOnlyDictionary<string, string> Runtimes { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The seccomp profile of containers that name none (<c>--seccomp-profile</c>): <c>builtin</c> (Docker's
+    /// default), <c>unconfined</c>, or a profile's JSON.</summary>
+    public string SeccompProfile { get; init; } = "builtin";
+
+    /// <summary>What <c>docker info</c> names that profile by: <c>builtin</c>, <c>unconfined</c> or the file's path.</summary>
+    public string SeccompProfileName { get; init; } = "builtin";
+
     public string ContainersDir => Path.Join(DataRoot, "containers");
 }

@@ -1,4 +1,5 @@
 using Berth.Engine.Model;
+using Berth.Engine.Seccomp;
 using Berth.Linux;
 using Berth.Oci;
 using Capabilities = Berth.Oci.Capabilities;
@@ -121,7 +122,9 @@ internal static class SpecBuilder
 
     /// <param name="networkOwner">The container whose network namespace (and hosts, hostname and resolv.conf files)
     /// this one shares: <c>--network container:X</c>.</param>
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null, IReadOnlyList<Mount>? userMounts = null)
+    /// <param name="seccompProfile">The daemon's seccomp profile (<c>--seccomp-profile</c>): <c>builtin</c>,
+    /// <c>unconfined</c> or a profile's JSON.</param>
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null, IReadOnlyList<Mount>? userMounts = null, string seccompProfile = ContainerSeccomp.Builtin)
     {
         var config = c.Config;
         var host = c.HostConfig;
@@ -241,7 +244,7 @@ internal static class SpecBuilder
                 Env = env,
                 Cwd = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
                 Capabilities = new Capabilities { Bounding = caps, Effective = caps, Permitted = caps },
-                NoNewPrivileges = host.SecurityOpt?.Contains("no-new-privileges") == true || host.SecurityOpt?.Contains("no-new-privileges:true") == true,
+                NoNewPrivileges = SecurityOptions.Parse(host.SecurityOpt).NoNewPrivileges,
                 OomScoreAdj = host.OomScoreAdj != 0 ? host.OomScoreAdj : null,
                 Rlimits = host.Ulimits is { Count: > 0 } u ? u.Select(l => new Rlimit { Type = "RLIMIT_" + l.Name.ToUpperInvariant(), Soft = (ulong)l.Soft, Hard = (ulong)l.Hard }).ToList() : null,
             },
@@ -258,6 +261,7 @@ internal static class SpecBuilder
                 ReadonlyPaths = [.. host.ReadonlyPaths ?? (host.Privileged ? [] : DefaultReadonlyPaths)],
                 Devices = host.Privileged ? HostDevices() : null,
                 Sysctl = host.Sysctls is { Count: > 0 } s ? s : null,
+                Seccomp = ContainerSeccomp.For(host, caps, seccompProfile),
             },
         };
     }

@@ -4,6 +4,7 @@ using Berth.Common;
 using Berth.Content;
 using Berth.Distribution.Client;
 using Berth.Engine;
+using Berth.Engine.Seccomp;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
@@ -72,6 +73,17 @@ internal static class Daemon
             return 1;
         }
 
+        (string Profile, string Name) seccomp;
+        try
+        {
+            seccomp = DaemonSeccompProfile.Load(o.SeccompProfile);
+        }
+        catch (BerthException e)
+        {
+            Log.Error("failed to start daemon: " + e.Message);
+            return 1;
+        }
+
         ISnapshotter snapshotter;
         try
         {
@@ -110,6 +122,8 @@ internal static class Daemon
             InitBinary = Environment.GetEnvironmentVariable("BERTH_INIT_BINARY") ?? (File.Exists(Path.Join(AppContext.BaseDirectory, "berth-init")) ? Path.Join(AppContext.BaseDirectory, "berth-init") : null),
             DefaultRuntime = o.DefaultRuntime,
             Runtimes = runtimes,
+            SeccompProfile = seccomp.Profile,
+            SeccompProfileName = seccomp.Name,
         };
         var cgroups = CgroupDriver.Detect();
         ContainerRuntime.RemoveStaleSpareCgroups(cgroups);

@@ -19,6 +19,7 @@ internal sealed class DaemonOptions
     public List<string> RegistryMirrors { get; } = [];
     public int MaxConcurrentDownloads { get; set; } = 3;
     public int MaxConcurrentUploads { get; set; } = 5;
+    public string? SeccompProfile { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -52,6 +53,8 @@ internal sealed class DaemonOptions
           -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
               --registry-mirror list    Preferred Docker Hub mirror(s) (http or https URL)
               --runtime string          Same as --default-runtime
+              --seccomp-profile string  Path to seccomp profile. Set to "unconfined" to disable the default seccomp
+                                        profile (default "builtin")
           -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
           -v, --version                 Print version information and quit
         """;
@@ -91,6 +94,7 @@ internal sealed class DaemonOptions
                 case "-b" or "--bridge": o.Bridge = Value(); break;
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
+                case "--seccomp-profile": o.SeccompProfile = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;

@@ -72,7 +72,31 @@ public static unsafe partial class LibC
 
     // syscall numbers (x86-64)
     public const long SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_pidfd_send_signal = 424,
-        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442;
+        SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
+        SYS_seccomp = 317;
+
+    // seccomp(2)
+    public const uint SECCOMP_SET_MODE_FILTER = 1;
+    public const uint SECCOMP_FILTER_FLAG_TSYNC = 1, SECCOMP_FILTER_FLAG_LOG = 2, SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4,
+        SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 32;
+
+    /// <summary>One classic BPF instruction (<c>struct sock_filter</c>, linux/filter.h).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockFilter
+    {
+        public ushort code;
+        public byte jt;
+        public byte jf;
+        public uint k;
+    }
+
+    /// <summary><c>struct sock_fprog</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockFprog
+    {
+        public ushort len;
+        public SockFilter* filter;
+    }
 
     // mount_setattr(2)
     public const uint AT_RECURSIVE = 0x8000;

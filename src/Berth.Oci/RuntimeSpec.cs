@@ -87,6 +87,35 @@ public sealed class LinuxConfig
     public List<string>? MaskedPaths { get; set; }
     public List<string>? ReadonlyPaths { get; set; }
     public string? MountLabel { get; set; }
+    public LinuxSeccomp? Seccomp { get; set; }
+}
+
+/// <summary>linux.seccomp: a filter in the words of libseccomp (actions, architectures, comparison operators).</summary>
+public sealed class LinuxSeccomp
+{
+    public string DefaultAction { get; set; } = "";
+    public uint? DefaultErrnoRet { get; set; }
+    public List<string>? Architectures { get; set; }
+    public List<string>? Flags { get; set; }
+    public string? ListenerPath { get; set; }
+    public string? ListenerMetadata { get; set; }
+    public List<LinuxSyscall>? Syscalls { get; set; }
+}
+
+public sealed class LinuxSyscall
+{
+    public List<string> Names { get; set; } = [];
+    public string Action { get; set; } = "";
+    public uint? ErrnoRet { get; set; }
+    public List<LinuxSeccompArg>? Args { get; set; }
+}
+
+public sealed class LinuxSeccompArg
+{
+    public uint Index { get; set; }
+    public ulong Value { get; set; }
+    public ulong ValueTwo { get; set; }
+    public string Op { get; set; } = "";
 }
 
 public sealed class LinuxNamespace

@@ -115,9 +115,10 @@ internal static class SystemRoutes
             DefaultRuntime = s.Options.DefaultRuntime,
             InitBinary = s.Options.InitBinary is null ? "" : "berth-init",
             RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
-            SecurityOptions = cgroupVersion == 2 ? ["name=cgroupns"] : [],
+            // compat(docker): seccomp first, then cgroupns; a profile other than the default is warned about.
+            SecurityOptions = ["name=seccomp,profile=" + s.Options.SeccompProfileName, .. cgroupVersion == 2 ? ["name=cgroupns"] : Array.Empty<string>()],
             RegistryConfig = RegistryConfigOf(s.Images.Registries),
-            Warnings = null,
+            Warnings = s.Options.SeccompProfileName == "builtin" ? null : ["WARNING: daemon is not using the default seccomp profile"],
         };
     }
 

@@ -324,7 +324,7 @@ internal static class ContainerOptions
                 s.ReadonlyPaths = [];
                 continue;
             }
-            security.Add(o);
+            security.Add(SeccompOption(o));
         }
         if (security.Count > 0)
         {
@@ -733,6 +733,48 @@ internal static class ContainerOptions
         if (userDefined && builtIn)
         {
             throw new UsageException("conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+        }
+    }
+    /// <summary>compat(docker): parseSecurityOpts: every option but no-new-privileges has a value; a seccomp value
+    /// other than builtin or unconfined is a file whose JSON, compacted, is sent in its place.</summary>
+    internal static string SeccompOption(string opt)
+    {
+        var at = opt.IndexOf('=', StringComparison.Ordinal);
+        if (at < 0 && opt != "no-new-privileges")
+        {
+            at = opt.IndexOf(':', StringComparison.Ordinal);
+        }
+        if ((at < 0 || at == opt.Length - 1) && opt != "no-new-privileges")
+        {
+            throw new UsageException($"Invalid --security-opt: \"{opt}\"");
+        }
+        if (at < 0 || opt[..at] != "seccomp" || opt[(at + 1)..] is "builtin" or "unconfined")
+        {
+            return opt;
+        }
+        var file = opt[(at + 1)..];
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"opening seccomp profile ({file}) failed: {e.Message}");
+        }
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(content);
+            using var buffer = new MemoryStream();
+            using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                doc.WriteTo(w);
+            }
+            return "seccomp=" + System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"compacting json for seccomp profile ({file}) failed: {e.Message}");
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Berth.Linux;
 using Berth.Oci;
+using Berth.Runtime.Seccomp;
 using Capabilities = Berth.Linux.Capabilities;
 using Process = Berth.Oci.Process;
 
@@ -46,6 +47,7 @@ public static class ContainerInit
             var spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(bundle, "config.json")), OciJson.Default.RuntimeSpec)
                 ?? throw new InvalidOperationException("config.json is empty");
             var process = spec.Process ?? throw new InvalidOperationException("config.json has no process");
+            var filter = spec.Linux?.Seccomp is { } seccomp ? SeccompCompiler.Compile(seccomp) : null;
             var gate = new CgroupGate(syncIn, spec.Linux?.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null) == true);
             Create(spec, bundle, gate);
             gate.Enter();
@@ -64,9 +66,11 @@ public static class ContainerInit
             {
                 return 1;
             }
+            LoadSeccomp(filter, process, beforeUser: true);
             BecomeUser(process);
             Sys.Check(LibC.chdir(process.Cwd), "chdir", process.Cwd);
             Proc.ResetSignalsForExec(); // or the container's program would start with SIGPIPE ignored, as .NET runs
+            LoadSeccomp(filter, process, beforeUser: false);
             Proc.Exec(program, process.Args, env);
             GC.KeepAlive(terminal);
             return 1;
@@ -195,6 +199,21 @@ public static class ContainerInit
         if (process.NoNewPrivileges)
         {
             Proc.Prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
+        }
+    }
+
+    /// <summary>
+    /// runc's order: with no_new_privs the filter is loaded last before execve, so that as few calls as possible
+    /// run under it; without, loading one needs CAP_SYS_ADMIN, so it is loaded before the capabilities are
+    /// dropped, and the calls that become the user (capset, setresuid, prctl, chdir …) run under it — Docker's
+    /// profile allows them. Called twice, at both points; it loads at the one that applies. The filter is this
+    /// thread's (no TSYNC unless the profile asks): the thread that execs, so the program and its children have it.
+    /// </summary>
+    internal static void LoadSeccomp(SeccompProgram? filter, Process process, bool beforeUser)
+    {
+        if (filter is not null && beforeUser != process.NoNewPrivileges)
+        {
+            SeccompFilter.Load(filter.Instructions, filter.Flags);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Linux;
 using Berth.Oci;
+using Berth.Runtime.Seccomp;
 using Berth.Runtime.Shim;
 
 namespace Berth.Runtime.Init;
@@ -10,7 +11,7 @@ namespace Berth.Runtime.Init;
 /// from a thread that has entered the container's pid, ipc, uts, net and cgroup namespaces; the mount namespace
 /// can only be entered by a thread with its own filesystem context, so this process enters it itself (fd 5),
 /// which also puts its root and working directory at the container's root. Then it takes the container's user,
-/// capabilities and no_new_privs from the process it is given — never the shim's — and execs.
+/// capabilities, no_new_privs and seccomp filter from the request — never the shim's — and execs.
 /// The pipes are the init's: fd 3 in ('X' + length + the request, then 'G' once it is in the container's cgroup),
 /// fd 4 out ('T' terminal, 'C' ready, 'E' error; end-of-file means exec'd).
 /// </summary>
@@ -39,6 +40,7 @@ public static class ExecInit
         {
             var request = ReadRequest(syncIn);
             var process = request.Process;
+            var filter = request.Seccomp is { } seccomp ? SeccompCompiler.Compile(seccomp) : null;
             using (var mountNs = new SafeFd(MountNamespaceFd))
             {
                 Proc.Unshare(LibC.CLONE_FS);
@@ -60,6 +62,7 @@ public static class ExecInit
             {
                 return 1;
             }
+            ContainerInit.LoadSeccomp(filter, process, beforeUser: true);
             ContainerInit.BecomeUser(process);
             if (LibC.chdir(process.Cwd) != 0)
             {
@@ -68,6 +71,7 @@ public static class ExecInit
                 throw new InvalidOperationException($"chdir to cwd (\"{process.Cwd}\") set in config.json failed: {text}");
             }
             Proc.ResetSignalsForExec();
+            ContainerInit.LoadSeccomp(filter, process, beforeUser: false);
             Proc.Exec(program, process.Args, env);
             GC.KeepAlive(terminal);
             return 1;

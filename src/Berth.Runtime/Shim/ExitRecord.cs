@@ -47,6 +47,8 @@ public sealed class ExecRequest
     public Oci.Process Process { get; set; } = new();
     /// <summary>Whether the process gets a stdin pipe (<c>-i</c>); otherwise /dev/null.</summary>
     public bool OpenStdin { get; set; }
+    /// <summary>The container's seccomp filter (its config.json's), which an exec'd process is under too.</summary>
+    public Oci.LinuxSeccomp? Seccomp { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
