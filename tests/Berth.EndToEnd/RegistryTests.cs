@@ -10,10 +10,11 @@ namespace Berth.EndToEnd;
 [Collection(BerthCollection.Name)]
 public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : IClassFixture<LocalRegistry>
 {
-    /// <summary>An image no other test has: busybox and one layer of its own (a container's change, committed).</summary>
+    /// <summary>An image no other test has: busybox and one layer of its own (a container's change, committed: a file
+    /// added, and one of busybox's deleted, so the layer carries a whiteout).</summary>
     private string Commit(string client, string name, string content)
     {
-        engine.Cli(client, "run", "--name", name, "busybox", "sh", "-c", $"echo {content} > /made-here").Ok();
+        engine.Cli(client, "run", "--name", name, "busybox", "sh", "-c", $"echo {content} > /made-here && rm /etc/group").Ok();
         var image = $"{registry.Address}/e2e/{name}:v1";
         engine.Cli(client, "commit", name, image).Ok();
         engine.Cli(client, "rm", name).Ok();
@@ -47,6 +48,8 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         Assert.EndsWith(image, pull);
         Assert.Equal(id, engine.Inspect(image, "{{.Id}}"));
         Assert.Equal($"made-by-{client}", engine.Cli(client, "run", "--rm", image, "cat", "/made-here").Ok());
+        // The whiteout came through: the file busybox has is gone in the pulled image.
+        Assert.Equal("gone", engine.Cli(client, "run", "--rm", image, "sh", "-c", "test -e /etc/group || echo gone").Ok());
 
         var again = engine.Cli(client, "pull", image).Ok();
         Assert.Contains("Status: Image is up to date for " + image, again);
