@@ -20,6 +20,7 @@ public sealed partial class ImageService
     public int MaxConcurrentDownloads { get; init; } = 3;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Lazy<Task<string>>> _inflight = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _pullGates = new();
 
     /// <summary>The largest image config accepted from a registry.</summary>
     private const int MaxConfigBytes = 8 << 20;
@@ -71,27 +72,37 @@ public sealed partial class ImageService
         progress(new TransferProgress(reference.Digest?.Value ?? reference.Tag, "Pulling from " + reference.Path));
 
         var configDigest = configDescriptor.Digest;
-        var local = TryGetImage(configDigest.Value);
+        // Pulls of one image go one at a time: the second finds what the first brought, as with dockerd.
+        var gate = _pullGates.GetOrAdd(configDigest.Value, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
         ImageRecord image;
-        if (local is not null && IsUnpacked(local))
+        try
         {
-            image = local;
+            var local = TryGetImage(configDigest.Value);
+            if (local is not null && IsUnpacked(local))
+            {
+                image = local;
+            }
+            else
+            {
+                var configBytes = _content.Exists(configDigest) ? _content.ReadAll(configDigest)
+                    : await client.ReadBlobAsync(configDigest, configDescriptor.Size, MaxConfigBytes, ct).ConfigureAwait(false);
+                var config = DeserializeConfig(configBytes);
+                if (config.Rootfs.DiffIds.Count != layerDescriptors.Count)
+                {
+                    throw BerthException.Invalid($"invalid image: the manifest has {layerDescriptors.Count} layers, its config {config.Rootfs.DiffIds.Count} diffIDs");
+                }
+                if (options.Platform is not null && (config.Os != platform.Os || config.Architecture != platform.Architecture))
+                {
+                    throw BerthException.NotFound($"image with reference {reference.Familiar} was found but does not match the specified platform: wanted {platform.Os}/{platform.Architecture}, actual: {config.Os}/{config.Architecture}");
+                }
+                var layers = await PullLayersAsync(client, config.Rootfs.DiffIds, layerDescriptors, progress, ct).ConfigureAwait(false);
+                image = RegisterStored(configBytes, config, layers, []);
+            }
         }
-        else
+        finally
         {
-            var configBytes = _content.Exists(configDigest) ? _content.ReadAll(configDigest)
-                : await client.ReadBlobAsync(configDigest, configDescriptor.Size, MaxConfigBytes, ct).ConfigureAwait(false);
-            var config = DeserializeConfig(configBytes);
-            if (config.Rootfs.DiffIds.Count != layerDescriptors.Count)
-            {
-                throw BerthException.Invalid($"invalid image: the manifest has {layerDescriptors.Count} layers, its config {config.Rootfs.DiffIds.Count} diffIDs");
-            }
-            if (options.Platform is not null && (config.Os != platform.Os || config.Architecture != platform.Architecture))
-            {
-                throw BerthException.NotFound($"image with reference {reference.Familiar} was found but does not match the specified platform: wanted {platform.Os}/{platform.Architecture}, actual: {config.Os}/{config.Architecture}");
-            }
-            var layers = await PullLayersAsync(client, config.Rootfs.DiffIds, layerDescriptors, progress, ct).ConfigureAwait(false);
-            image = RegisterStored(configBytes, config, layers, []);
+            gate.Release();
         }
 
         var repository = reference.FamiliarRepository;

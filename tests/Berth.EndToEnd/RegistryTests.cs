@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.EndToEnd.Infrastructure;
+using Berth.EndToEnd.Infrastructure.Skipping;
 
 namespace Berth.EndToEnd;
 
@@ -208,5 +209,67 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         Assert.Contains("Status: Downloaded newer image for " + image, build);
         Assert.Equal("from-the-registry", engine.Cli(client, "run", "--rm", tag, "cat", "/copied").Ok());
         engine.Cli(client, "rmi", tag, image).Ok();
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AnInterruptedPullKeepsTheLayersItGotAndTheNextPullGoesOnFromThere(string client)
+    {
+        // busybox, then two layers of this test's own.
+        var lower = Commit(client, $"resume-lower-{client}", "lower");
+        engine.Cli(client, "run", "--name", $"resume-upper-{client}", lower, "sh", "-c", "echo upper > /upper").Ok();
+        var image = $"{registry.Address}/e2e/resume-{client}:v1";
+        engine.Cli(client, "commit", $"resume-upper-{client}", image).Ok();
+        engine.Cli(client, "rm", $"resume-upper-{client}").Ok();
+        engine.Cli(client, "push", image).Ok();
+        var raw = ProcessRunner.Run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://" + image]).Ok();
+        List<string> layers;
+        using (var manifest = JsonDocument.Parse(raw))
+        {
+            layers = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()![7..]).ToList();
+        }
+        engine.Cli(client, "rmi", image, lower).Ok();
+        // The registry loses the top layer's blob for a while: the pull fails there.
+        var blob = Path.Join(registry.Root, "blobs", "sha256", layers[^1][..2], layers[^1]);
+        File.Move(blob, blob + ".away");
+
+        var failed = engine.CliSlow(client, "pull", image).ExpectExit(1);
+        Assert.Contains("blob unknown", failed.Stderr + failed.Stdout);
+        Assert.NotEqual(0, engine.Docker("image", "inspect", image).ExitCode);
+        Assert.Empty(Directory.GetFiles(Path.Join(engine.Daemon.DataRoot, "tmp"), "pull-*"));
+
+        File.Move(blob + ".away", blob);
+        var pull = engine.CliSlow(client, "pull", image).Ok();
+
+        Assert.Contains($"{layers[^2][..12]}: Already exists", pull);
+        Assert.Contains($"{layers[^1][..12]}: Pull complete", pull);
+        Assert.Equal("upper", engine.Cli(client, "run", "--rm", image, "cat", "/upper").Ok());
+        engine.Cli(client, "rmi", image).Ok();
+    }
+
+    [SkippableTheory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void APulledImageSavedByBerthRunsOnTheRealDocker(string client)
+    {
+        var peer = PeerDocker.Start();
+        var image = Commit(client, $"pulled-to-peer-{client}", "pulled-then-saved");
+        engine.Cli(client, "push", image).Ok();
+        engine.Cli(client, "rmi", image).Ok();
+        engine.CliSlow(client, "pull", image).Ok();
+        var archive = engine.Scratch("pulled.tar");
+        engine.CliSlow(client, "save", "-o", archive, image).Ok();
+        try
+        {
+            Assert.Equal($"Loaded image: {image}", PeerDocker.Docker(peer, "load", "-i", archive).Ok());
+            Assert.Equal(engine.Inspect(image, "{{.Id}}"), PeerDocker.Docker(peer, "inspect", "-f", "{{.Id}}", image).Ok());
+            Assert.Equal("pulled-then-saved", PeerDocker.Docker(peer, "run", "--rm", image, "cat", "/made-here").Ok());
+        }
+        finally
+        {
+            PeerDocker.Docker(peer, "rmi", image);
+            engine.Docker("rmi", image);
+        }
     }
 }
