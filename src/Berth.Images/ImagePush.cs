@@ -138,20 +138,17 @@ public sealed partial class ImageService
             {
                 await using var layer = _content.Open(diffId);
                 var hashing = new HashingStream(network);
-                await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
+                var buffer = new byte[GzipChunk];
+                long done = 0;
+                var throttle = new ProgressThrottle();
+                int n;
+                while ((n = await layer.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, token).ConfigureAwait(false)) > 0)
                 {
-                    var buffer = new byte[256 * 1024];
-                    long done = 0;
-                    var throttle = new ProgressThrottle();
-                    int n;
-                    while ((n = await layer.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+                    await WriteGzipMemberAsync(hashing, buffer.AsMemory(0, n), token).ConfigureAwait(false);
+                    done += n;
+                    if (throttle.Due(done == total))
                     {
-                        await gzip.WriteAsync(buffer.AsMemory(0, n), token).ConfigureAwait(false);
-                        done += n;
-                        if (throttle.Due(done == total))
-                        {
-                            progress(TransferProgress.ForLayer(diffId.Short, "Pushing", done, total));
-                        }
+                        progress(TransferProgress.ForLayer(diffId.Short, "Pushing", done, total));
                     }
                 }
                 return (hashing.Digest(), hashing.Length);
@@ -163,6 +160,37 @@ public sealed partial class ImageService
         {
             slots.Release();
         }
+    }
+
+    /// <summary>A layer is compressed a mebibyte at a time, each piece a gzip member of its own (RFC 1952: a gzip
+    /// file is a series of members; every gzip reader, Docker's and containerd's included, reads them as one
+    /// stream).</summary>
+    private const int GzipChunk = 1 << 20;
+
+    private const int GzipSample = 64 << 10;
+
+    /// <summary>
+    /// Writes one gzip member: deflated at the fastest level, or stored when a sample of it does not shrink (bytes
+    /// already compressed or random, where deflate would spend the CPU for nothing: the push shares the machine's
+    /// cores with everything else).
+    /// </summary>
+    private static async Task WriteGzipMemberAsync(Stream output, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        var level = CompressionLevel.Fastest;
+        if (chunk.Length > GzipSample)
+        {
+            using var sample = new MemoryStream(GzipSample + 1024);
+            using (var probe = new GZipStream(sample, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                probe.Write(chunk.Span[..GzipSample]);
+            }
+            if (sample.Length >= GzipSample * 98L / 100)
+            {
+                level = CompressionLevel.NoCompression;
+            }
+        }
+        await using var gzip = new GZipStream(output, level, leaveOpen: true);
+        await gzip.WriteAsync(chunk, ct).ConfigureAwait(false);
     }
 
     private RemoteLayers.Entry Remember(Digest diffId, RemoteLayers.Entry entry)

@@ -178,46 +178,13 @@ public sealed partial class ImageService
         _metadata.PutImage(image.Id, JsonSerializer.Serialize(image, ImageRecordJson.Default.ImageRecord));
 
     /// <summary>Stores a new image whose layers and config are in the content store, and tags it.</summary>
-    private ImageRecord Register(ImageConfig config, IReadOnlyList<Descriptor> layers, IEnumerable<Reference> tags, string parent = "")
-    {
-        var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.ImageConfig);
-        var configDigest = _content.Write(configBytes);
-        var manifest = new ImageManifest
-        {
-            MediaType = MediaTypes.OciManifest,
-            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.Value, Size = configBytes.Length },
-            Layers = layers.ToList(),
-        };
-        var manifestDigest = _content.Write(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.ImageManifest));
-        var record = new ImageRecord
-        {
-            Id = configDigest.Value,
-            Manifest = manifestDigest.Value,
-            Created = ParseTime(config.Created),
-            DiffIds = config.Rootfs.DiffIds.ToList(),
-            Parent = parent,
-        };
-        record.Size = LayerSizes(record).Sum();
-        lock (_lock)
-        {
-            if (_images.TryGetValue(record.Id, out var existing))
-            {
-                record.LastTagTime = existing.LastTagTime;
-                record.RepoDigests = existing.RepoDigests;
-            }
-            _images[record.Id] = record;
-            Save(record);
-        }
-        foreach (var t in tags)
-        {
-            SetTag(t, record.Id);
-        }
-        return _images[record.Id];
-    }
+    private ImageRecord Register(ImageConfig config, IReadOnlyList<Descriptor> layers, IEnumerable<Reference> tags, string? parent = null) =>
+        RegisterStored(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.ImageConfig), config, layers.ToList(), tags.ToList(), parent);
 
-    /// <summary>Stores an image whose config came from elsewhere (an archive, a registry) and whose layers are
-    /// unpacked: the config byte for byte (its digest is the image ID), a manifest of the uncompressed layers.</summary>
-    private ImageRecord RegisterStored(byte[] configBytes, ImageConfig config, List<Descriptor> layers, IReadOnlyList<Reference> tags)
+    /// <summary>Stores an image whose layers are unpacked: the config byte for byte (its digest is the image ID; a
+    /// config from elsewhere, an archive or a registry, keeps its bytes), a manifest of the uncompressed layers. A
+    /// null <paramref name="parent"/> keeps the local parent an existing record of the image has.</summary>
+    private ImageRecord RegisterStored(byte[] configBytes, ImageConfig config, List<Descriptor> layers, IReadOnlyList<Reference> tags, string? parent = null)
     {
         var configDigest = _content.Write(configBytes);
         var manifest = new ImageManifest
@@ -233,6 +200,7 @@ public sealed partial class ImageService
             Manifest = manifestDigest.Value,
             Created = ParseTime(config.Created),
             DiffIds = config.Rootfs.DiffIds.ToList(),
+            Parent = parent ?? "",
         };
         record.Size = LayerSizes(record).Sum();
         lock (_lock)
@@ -241,7 +209,7 @@ public sealed partial class ImageService
             {
                 record.LastTagTime = existing.LastTagTime;
                 record.RepoDigests = existing.RepoDigests;
-                record.Parent = existing.Parent;
+                record.Parent = parent ?? existing.Parent;
             }
             _images[record.Id] = record;
             Save(record);

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Berth.EndToEnd.Infrastructure;
 using Berth.EndToEnd.Infrastructure.Skipping;
 
@@ -271,5 +273,58 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
             PeerDocker.Docker(peer, "rmi", image);
             engine.Docker("rmi", image);
         }
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public async Task AMultiPlatformIndexGivesTheHostsPlatformOrTheOneAskedFor(string client)
+    {
+        var image = Commit(client, $"multiarch-{client}", "amd64-or-not");
+        engine.Cli(client, "push", image).Ok();
+        var repository = $"e2e/multiarch-{client}";
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{registry.Address}") };
+        const string Docker = "application/vnd.docker.distribution.manifest.v2+json";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repository}/manifests/v1");
+        request.Headers.Accept.ParseAdd(Docker);
+        var amd64Manifest = await (await http.SendAsync(request)).Content.ReadAsByteArrayAsync();
+        // An arm64 variant: the same layers under a config that says arm64.
+        var manifest = JsonNode.Parse(amd64Manifest)!;
+        var config = JsonNode.Parse(await http.GetByteArrayAsync($"/v2/{repository}/blobs/{manifest["config"]!["digest"]}"))!;
+        config["architecture"] = "arm64";
+        var armConfig = Encoding.UTF8.GetBytes(config.ToJsonString());
+        (await http.PostAsync($"/v2/{repository}/blobs/uploads/?digest={Sha256(armConfig)}", new ByteArrayContent(armConfig))).EnsureSuccessStatusCode();
+        manifest["config"]!["digest"] = Sha256(armConfig);
+        manifest["config"]!["size"] = armConfig.Length;
+        var armManifest = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        await Put(http, $"/v2/{repository}/manifests/arm64", armManifest, Docker);
+        var index = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+            ["manifests"] = new JsonArray(
+                new JsonObject { ["mediaType"] = Docker, ["digest"] = Sha256(armManifest), ["size"] = armManifest.Length, ["platform"] = new JsonObject { ["architecture"] = "arm64", ["os"] = "linux" } },
+                new JsonObject { ["mediaType"] = Docker, ["digest"] = Sha256(amd64Manifest), ["size"] = amd64Manifest.Length, ["platform"] = new JsonObject { ["architecture"] = "amd64", ["os"] = "linux" } }),
+        }.ToJsonString());
+        await Put(http, $"/v2/{repository}/manifests/multi", index, "application/vnd.oci.image.index.v1+json");
+        var multi = $"{registry.Address}/{repository}:multi";
+
+        engine.CliSlow(client, "pull", multi).Ok();
+        Assert.Equal("amd64", engine.Inspect(multi, "{{.Architecture}}"));
+        Assert.Equal("amd64-or-not", engine.Cli(client, "run", "--rm", multi, "cat", "/made-here").Ok());
+        Assert.Contains("Digest: " + Sha256(index), engine.CliSlow(client, "pull", "--platform", "linux/arm64", multi).Ok());
+        Assert.Equal("arm64", engine.Inspect(multi, "{{.Architecture}}"));
+        var none = engine.Cli(client, "pull", "--platform", "linux/s390x", multi).ExpectExit(1);
+        Assert.Contains("no matching manifest for linux/s390x in the manifest list entries", none.Stderr);
+        engine.Cli(client, "rmi", multi, image).Ok();
+    }
+
+    private static string Sha256(byte[] content) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+
+    private static async Task Put(HttpClient http, string path, byte[] body, string mediaType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType);
+        (await http.PutAsync(path, content)).EnsureSuccessStatusCode();
     }
 }

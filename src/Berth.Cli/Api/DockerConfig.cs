@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Berth.Distribution.Client;
 
 namespace Berth.Cli.Api;
 
@@ -140,20 +141,7 @@ internal sealed class DockerConfig
         return found.Count > 0;
     }
 
-    private static string NormalizeKey(string key)
-    {
-        var k = key;
-        foreach (var scheme in (string[])["https://", "http://"])
-        {
-            if (k.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            {
-                k = k[scheme.Length..];
-            }
-        }
-        var slash = k.IndexOf('/', StringComparison.Ordinal);
-        k = slash >= 0 ? k[..slash] : k;
-        return k is "index.docker.io" or "registry-1.docker.io" or "docker.io" ? "docker.io" : k.ToLowerInvariant();
-    }
+    private static string NormalizeKey(string key) => RegistryHosts.NormalizeServerAddress(key).ToLowerInvariant();
 
     private static string? Helper(JsonNode? root, string domain)
     {

@@ -12,8 +12,11 @@ internal static class JsonMessageDisplay
 {
     /// <param name="onAux">Gets each <c>aux</c> message (build's image ID); they are never printed.</param>
     /// <param name="exitWithErrorCode">compat(docker): build exits with <c>errorDetail.code</c> (1 when none), the others with 1.</param>
-    public static void Display(Stream body, Stream output, Action<JsonElement>? onAux = null, bool exitWithErrorCode = false)
+    /// <param name="terminal">compat(docker): on a terminal each layer keeps one line, rewritten in place as its
+    /// status and progress bar change (the cursor moved up to it and back).</param>
+    public static void Display(Stream body, Stream output, Action<JsonElement>? onAux = null, bool exitWithErrorCode = false, bool terminal = false)
     {
+        var lines = terminal ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
         var reader = new StreamReader(body, Encoding.UTF8);
         var pending = new StringBuilder();
         var buf = new char[8192];
@@ -21,13 +24,13 @@ internal static class JsonMessageDisplay
         while ((n = reader.Read(buf, 0, buf.Length)) > 0)
         {
             pending.Append(buf, 0, n);
-            DrainMessages(pending, output, onAux, exitWithErrorCode);
+            DrainMessages(pending, output, onAux, exitWithErrorCode, lines);
         }
-        DrainMessages(pending, output, onAux, exitWithErrorCode, final: true);
+        DrainMessages(pending, output, onAux, exitWithErrorCode, lines, final: true);
     }
 
     /// <summary>Decodes whole JSON values from <paramref name="pending"/> (concatenated or line-separated).</summary>
-    private static void DrainMessages(StringBuilder pending, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode, bool final = false)
+    private static void DrainMessages(StringBuilder pending, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode, Dictionary<string, int>? lines, bool final = false)
     {
         var text = pending.ToString();
         var bytes = Encoding.UTF8.GetBytes(text);
@@ -54,7 +57,7 @@ internal static class JsonMessageDisplay
                 }
                 using (doc)
                 {
-                    Show(doc.RootElement, output, onAux, exitWithErrorCode);
+                    Show(doc.RootElement, output, onAux, exitWithErrorCode, lines);
                 }
                 consumed += skip + (int)reader.BytesConsumed;
             }
@@ -74,7 +77,7 @@ internal static class JsonMessageDisplay
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static void Show(JsonElement m, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode)
+    private static void Show(JsonElement m, Stream output, Action<JsonElement>? onAux, bool exitWithErrorCode, Dictionary<string, int>? lines)
     {
         if (m.ValueKind != JsonValueKind.Object)
         {
@@ -93,6 +96,24 @@ internal static class JsonMessageDisplay
         {
             onAux?.Invoke(aux);
             return;
+        }
+        if (lines is not null)
+        {
+            if (Str(m, "id") is { Length: > 0 } layer && m.TryGetProperty("progressDetail", out var detail0) && detail0.ValueKind == JsonValueKind.Object)
+            {
+                if (!lines.TryGetValue(layer, out var line))
+                {
+                    line = lines.Count;
+                    lines[layer] = line;
+                    output.Write("\n"u8);
+                }
+                var up = lines.Count - line;
+                var text = $"\u001b[{up}A\r\u001b[2K{layer}: {Str(m, "status")}{(Str(m, "progress") is { Length: > 0 } bar ? " " + bar : "")}\r\u001b[{up}B";
+                output.Write(Encoding.UTF8.GetBytes(text));
+                output.Flush();
+                return;
+            }
+            lines.Clear();
         }
         // Progress bars are for terminals only.
         if (m.TryGetProperty("progressDetail", out var pd) && pd.ValueKind == JsonValueKind.Object &&

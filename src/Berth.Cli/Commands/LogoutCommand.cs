@@ -1,5 +1,6 @@
 using Berth.Cli.Api;
 using Berth.Cli.Flags;
+using Berth.Distribution.Client;
 
 namespace Berth.Cli.Commands;
 
@@ -34,18 +35,5 @@ internal sealed class LogoutCommand : Command
 
     /// <summary>The registry a <c>login</c>/<c>logout</c> argument names (scheme and path dropped; Docker Hub's
     /// addresses are <c>docker.io</c>).</summary>
-    internal static string Domain(string server)
-    {
-        var s = server.Trim();
-        foreach (var scheme in (string[])["https://", "http://"])
-        {
-            if (s.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            {
-                s = s[scheme.Length..];
-            }
-        }
-        var slash = s.IndexOf('/', StringComparison.Ordinal);
-        s = slash >= 0 ? s[..slash] : s;
-        return s.ToLowerInvariant() is "index.docker.io" or "registry-1.docker.io" or "docker.io" or "" ? "docker.io" : s;
-    }
+    internal static string Domain(string server) => RegistryHosts.NormalizeServerAddress(server);
 }

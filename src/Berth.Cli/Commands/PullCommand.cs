@@ -63,7 +63,7 @@ internal sealed class PullCommand : Command
         var (conn, _, body) = ctx.Client.Stream("POST", path, query, extraHeaders: headers);
         using (conn)
         {
-            JsonMessageDisplay.Display(body, output);
+            JsonMessageDisplay.Display(body, output, terminal: ReferenceEquals(output, ctx.Io.Out) && ctx.Io.OutIsTerminal);
         }
     }
 }
