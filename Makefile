@@ -48,6 +48,7 @@ bench: deps build
 	@bench/stats.sh
 	@bench/network.sh
 	@bench/storage.sh
+	@bench/build.sh
 	@bench/registry.sh
 
 clean:
