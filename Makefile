@@ -38,8 +38,8 @@ test: deps build
 	$(DOTNET) format Berth.slnx --verify-no-changes -v:q
 	@mkdir -p $(OUT)
 	@# The failing tests are printed again at the end, where a CI log's tail shows them.
-	$(DOTNET) test Berth.slnx -c Release --nologo -v:q -- RunConfiguration.TestSessionTimeout=2400000 2>&1 | tee $(OUT)/test.log; \
-	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "failed tests:"; grep -E -A14 '\[FAIL\]' $(OUT)/test.log | cut -c1-300; grep 'Failed!' $(OUT)/test.log; fi; exit $$status
+	$(DOTNET) test Berth.slnx -c Release --nologo -v:q --logger "console;verbosity=minimal" -- RunConfiguration.TestSessionTimeout=2400000 2>&1 | tee $(OUT)/test.log; \
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "failed tests:"; grep -E -A6 '^  Failed ' $(OUT)/test.log | cut -c1-300; grep 'Failed!' $(OUT)/test.log; fi; exit $$status
 
 ## bench: Berth against the real Docker (Debian's docker.io) side by side
 bench: deps build

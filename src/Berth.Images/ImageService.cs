@@ -387,7 +387,18 @@ public sealed partial class ImageService
                 if (_tags.Remove(canonical))
                 {
                     _metadata.RemoveTag(canonical);
-                    items.Add(new ImageDeleteItem(Reference.Parse(canonical).Familiar, null));
+                    var removed = Reference.Parse(canonical);
+                    items.Add(new ImageDeleteItem(removed.Familiar, null));
+                    // compat(docker): the last tag of a repository takes the repository's digest reference with it.
+                    if (!_tags.Any(t => t.Value == image.Id && t.Key.StartsWith(removed.Repository + ":", StringComparison.Ordinal)))
+                    {
+                        foreach (var digest in image.RepoDigests.Where(d => d.StartsWith(removed.FamiliarRepository + "@", StringComparison.Ordinal)).ToList())
+                        {
+                            image.RepoDigests.Remove(digest);
+                            items.Add(new ImageDeleteItem(digest, null));
+                        }
+                        Save(image);
+                    }
                 }
                 if (tags.Count > 1 || usage is not null)
                 {

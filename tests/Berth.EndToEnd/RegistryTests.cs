@@ -40,7 +40,9 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         Assert.Contains(": Pushed", push);
         Assert.Equal($"{image[..image.LastIndexOf(':')]}@{digest}", engine.Inspect(image, "{{index .RepoDigests 0}}"));
 
-        engine.Cli(client, "rmi", image).Ok();
+        // compat(docker): untagging the repository's last tag takes its digest reference too.
+        var rmi = engine.Cli(client, "rmi", image).Ok();
+        Assert.Contains($"Untagged: {image[..image.LastIndexOf(':')]}@{digest}", rmi);
         var pull = engine.CliSlow(client, "pull", image).Ok();
 
         Assert.Contains("v1: Pulling from e2e/roundtrip-" + client, pull);
