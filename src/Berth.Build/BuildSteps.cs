@@ -82,7 +82,8 @@ internal sealed partial class BuildRun
         catch (BerthException e) when (e.Kind is not ErrorKind.Canceled)
         {
             // Without --pull, a base that is here after all (an ID, a local-only name) is used as it is.
-            return _options.Pull && Images.TryResolve(baseName) is { } local ? local : throw new BuildFailedException(e.Message);
+            return _options.Pull && Images.TryResolve(baseName) is { } local ? local
+                : throw new BuildFailedException(e.Message.Contains(reference.FamiliarRepository, StringComparison.Ordinal) ? e.Message : $"pulling {reference.Familiar}: {e.Message}");
         }
     }
 
