@@ -210,6 +210,26 @@ public sealed partial class ImageService
     private async Task<List<Descriptor>> PullLayersAsync(RegistryClient client, IReadOnlyList<string> diffIds, IReadOnlyList<(Digest Digest, long Size, string MediaType)> blobs,
         Action<TransferProgress> progress, CancellationToken ct)
     {
+        // Layers of a pull are chained and stored before any image refers to them: garbage collection waits for a
+        // collection under way to end before a pull starts, and leaves its work to a later one while pulls run.
+        await _unpack.WaitAsync(ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _activePulls);
+        _unpack.Release();
+        try
+        {
+            return await PullLayersUnguardedAsync(client, diffIds, blobs, progress, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activePulls);
+        }
+    }
+
+    private int _activePulls;
+
+    private async Task<List<Descriptor>> PullLayersUnguardedAsync(RegistryClient client, IReadOnlyList<string> diffIds, IReadOnlyList<(Digest Digest, long Size, string MediaType)> blobs,
+        Action<TransferProgress> progress, CancellationToken ct)
+    {
         var chains = ChainId.Of(diffIds);
         var present = new bool[blobs.Count];
         for (var i = 0; i < blobs.Count; i++)

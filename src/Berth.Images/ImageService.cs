@@ -454,6 +454,11 @@ public sealed partial class ImageService
         _unpack.Wait();
         try
         {
+            if (Volatile.Read(ref _activePulls) > 0)
+            {
+                // A pull's layers are not an image's yet: the next collection takes what is garbage then.
+                return;
+            }
             HashSet<string> chains;
             HashSet<string> blobs;
             lock (_lock)

@@ -162,8 +162,7 @@ internal static class BuildRoutes
         }
         try
         {
-            var text = header.Trim().Replace('-', '+').Replace('_', '/');
-            using var doc = JsonDocument.Parse(Convert.FromBase64String(text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=')));
+            using var doc = JsonDocument.Parse(Berth.Distribution.Client.RegistryCredentials.DecodeHeader(header, "X-Registry-Config"));
             if (doc.RootElement.ValueKind == JsonValueKind.Object)
             {
                 foreach (var entry in doc.RootElement.EnumerateObject())
@@ -176,7 +175,7 @@ internal static class BuildRoutes
                 }
             }
         }
-        catch (Exception e) when (e is FormatException or JsonException or BerthException)
+        catch (JsonException e)
         {
             throw BerthException.Invalid("invalid X-Registry-Config header: " + e.Message);
         }

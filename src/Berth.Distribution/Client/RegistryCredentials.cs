@@ -23,20 +23,23 @@ public sealed record RegistryCredentials(string? Username, string? Password, str
         {
             throw BerthException.Invalid("X-Registry-Auth header is too large");
         }
-        byte[] json;
+        var credentials = FromJson(DecodeHeader(header, "X-Registry-Auth"));
+        return credentials.IsEmpty ? null : credentials;
+    }
+
+    /// <summary>compat(docker): the CLI's headers (<c>X-Registry-Auth</c>, <c>X-Registry-Config</c>) are base64url,
+    /// with or without padding; older clients sent standard base64.</summary>
+    public static byte[] DecodeHeader(string header, string name)
+    {
         try
         {
-            // compat(docker): base64url, with or without padding; older clients sent standard base64.
             var s = header.Trim().Replace('-', '+').Replace('_', '/');
-            s = s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=');
-            json = Convert.FromBase64String(s);
+            return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
         }
         catch (FormatException)
         {
-            throw BerthException.Invalid("invalid X-Registry-Auth header: not base64");
+            throw BerthException.Invalid($"invalid {name} header: not base64");
         }
-        var credentials = FromJson(json);
-        return credentials.IsEmpty ? null : credentials;
     }
 
     /// <summary>Parses an AuthConfig JSON document (<c>username</c>, <c>password</c>, <c>identitytoken</c>, …).</summary>

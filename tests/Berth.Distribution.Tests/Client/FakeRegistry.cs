@@ -18,13 +18,25 @@ public sealed class FakeRegistry : IDisposable
     public FakeRegistry(Func<HttpListenerRequest, HttpListenerResponse, FakeRegistry, Task> handler)
     {
         _handler = handler;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        // A free port is only free until someone else takes it: another one is tried then.
+        for (var attempt = 0; ; attempt++)
         {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+            }
         }
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
         _loop = Task.Run(LoopAsync);
     }
 
@@ -86,8 +98,16 @@ public sealed class FakeRegistry : IDisposable
         {
             return;
         }
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed listener looks its endpoint up again to let go of it, and can trip on a port reused
+            // meanwhile; it is stopped either way.
+        }
         _loop.Wait(TimeSpan.FromSeconds(5));
     }
 }
