@@ -52,12 +52,4 @@ internal sealed class RemoteLayers
             AtomicFile.WriteText(Path.Join(_root, diffId.Hex), string.Concat(entries.Select(e => $"{e.Domain} {e.Repository} {e.Blob} {e.Size}\n")), durable: false);
         }
     }
-
-    public void Forget(Digest diffId)
-    {
-        lock (_lock)
-        {
-            File.Delete(Path.Join(_root, diffId.Hex));
-        }
-    }
 }

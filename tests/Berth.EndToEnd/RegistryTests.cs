@@ -145,6 +145,16 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         Assert.Contains($"An image does not exist locally with the tag: {registry.Address}/e2e/never-made", push.Stderr);
     }
 
+    [Fact]
+    public async Task PushOfOnePlatformIsRefusedNotIgnored()
+    {
+        var push = engine.Cli("berth", "push", "--platform", "linux/amd64", $"{registry.Address}/e2e/one-platform:v1").ExpectExit(1);
+
+        Assert.Contains("--platform) is not supported", push.Stderr);
+        var api = await engine.Api.SendAsync(HttpMethod.Post, $"/images/{registry.Address}/e2e/one-platform/push?tag=v1&platform=%7B%7D");
+        Assert.Equal(400, api.Status);
+    }
+
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]

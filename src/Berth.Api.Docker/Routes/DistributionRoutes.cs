@@ -59,6 +59,10 @@ internal static class DistributionRoutes
     {
         var name = c.Route("name");
         var tag = c.Query["tag"];
+        if (c.Query["platform"] is { Length: > 0 })
+        {
+            throw BerthException.Invalid("pushing one platform of an image (push --platform) is not supported: push the image itself");
+        }
         var reference = Reference.TryParse(string.IsNullOrEmpty(tag) ? name : name + ":" + tag, out var r, out var error) && r is not null ? r : throw BerthException.Invalid(error!);
         var credentials = Credentials(c);
         return StreamAsync(c, (report, ct) => s.Images.PushAsync(reference, credentials, report, ct));
@@ -70,7 +74,7 @@ internal static class DistributionRoutes
         var credentials = RegistryCredentials.FromJson(System.Text.Encoding.UTF8.GetBytes(body.RootElement.GetRawText()), out var server);
         var domain = RegistryHosts.NormalizeServerAddress(server);
         var client = new RegistryClient(s.Images.Registries, domain, "", credentials);
-        await client.PingAsync(authenticate: true, c.Aborted).ConfigureAwait(false);
+        await client.LoginAsync(c.Aborted).ConfigureAwait(false);
         await c.WriteJsonAsync(200, new AuthResponse { Status = "Login Succeeded", IdentityToken = "" }, ApiJson.Default.AuthResponse).ConfigureAwait(false);
     }
 

@@ -35,6 +35,10 @@ internal sealed class PushCommand : Command
         {
             throw new StatusException("tag can't be used with --all-tags/-a", 1);
         }
+        if (inv.Flags.GetString("platform") is { Length: > 0 })
+        {
+            throw new StatusException("pushing one platform of an image (--platform) is not supported: push the image itself", 1);
+        }
         if (reference.Digest is not null)
         {
             throw new StatusException("cannot push a digest reference", 1);

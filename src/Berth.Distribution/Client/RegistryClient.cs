@@ -71,13 +71,13 @@ public sealed class RegistryClient
     }
 
     /// <summary>
-    /// <c>GET /v2/</c> on the endpoints in turn until one answers; with credentials, answers its challenge as well
-    /// (this is <c>docker login</c>). Returns the endpoint's base address.
+    /// <c>docker login</c>: <c>GET /v2/</c> on the endpoints in turn until one answers, then answers its challenge
+    /// with the credentials. Returns the endpoint's base address.
     /// </summary>
-    public async Task<Uri> PingAsync(bool authenticate, CancellationToken ct)
+    public async Task<Uri> LoginAsync(CancellationToken ct)
     {
         await EnsureEndpointAsync(ct).ConfigureAwait(false);
-        if (authenticate && _challenges.Count > 0)
+        if (_challenges.Count > 0)
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url("/v2/")), [], ct, probe: true).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized)

@@ -100,9 +100,9 @@ public sealed class RegistryClientTests
         });
 
         var good = ClientOf(registry.Host, "", new RegistryCredentials("alice", "s3cret"));
-        await good.PingAsync(authenticate: true, CancellationToken.None);
+        await good.LoginAsync(CancellationToken.None);
         var bad = ClientOf(registry.Host, "", new RegistryCredentials("alice", "wrong"));
-        var e = await Assert.ThrowsAsync<BerthException>(() => bad.PingAsync(authenticate: true, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BerthException>(() => bad.LoginAsync(CancellationToken.None));
 
         Assert.Equal(ErrorKind.Unauthorized, e.Kind);
         Assert.Contains(tokens.Seen, s => s.Path.StartsWith("/token?service=fake", StringComparison.Ordinal) && s.Authorization!.StartsWith("Basic ", StringComparison.Ordinal));
