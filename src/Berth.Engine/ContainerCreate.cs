@@ -8,14 +8,15 @@ namespace Berth.Engine;
 public sealed partial class ContainerService
 {
     /// <summary><c>docker create</c>: validates, merges the image's defaults, prepares the writable layer and
-    /// records the container. Nothing runs yet.</summary>
-    public Container Create(string? name, ContainerConfig config, HostConfig host, NetworkingConfig? networking = null)
+    /// records the container. Nothing runs yet. What was asked for but is ignored on this host is added to
+    /// <paramref name="warnings"/>.</summary>
+    public Container Create(string? name, ContainerConfig config, HostConfig host, NetworkingConfig? networking = null, List<string>? warnings = null)
     {
         if (!string.IsNullOrEmpty(name) && !Ids.IsValidName(name))
         {
             throw BerthException.Invalid($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
-        Validate(host);
+        Validate(host, warnings);
         ValidateConfig(config);
         if (config.Tty && host.Runtime is { Length: > 0 } runtime && runtime != "berth")
         {
@@ -36,10 +37,15 @@ public sealed partial class ContainerService
         ConfigureNetworks(config, host, networking, networkSettings);
         PortRequests(config, host);
 
+        if (host.UTSMode == "host" && !string.IsNullOrEmpty(config.Hostname))
+        {
+            throw BerthException.Invalid("conflicting options: hostname and the UTS mode");
+        }
         var id = Ids.New();
         if (string.IsNullOrEmpty(config.Hostname))
         {
-            config.Hostname = id[..12];
+            // compat(docker): a container on the host's network is named as the host.
+            config.Hostname = host.NetworkMode == "host" ? Environment.MachineName : id[..12];
         }
         var dir = DirOf(id);
         var container = new Container
@@ -171,7 +177,7 @@ public sealed partial class ContainerService
         }
     }
 
-    private void Validate(HostConfig h)
+    private void Validate(HostConfig h, List<string>? warnings = null)
     {
         if (h.Memory is > 0 and < 6 * 1024 * 1024)
         {
@@ -235,34 +241,45 @@ public sealed partial class ContainerService
         }
         var caps = LinuxCapabilities.For(h, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available); // unknown names fail at create
         var security = SecurityOptions.Parse(h.SecurityOpt);
+        warnings?.AddRange(security.Warnings);
         Seccomp.ContainerSeccomp.For(h, caps, _options.SeccompProfile); // a bad profile fails at create, not at start
         Sysctls.Validate(h);
         // Options that change isolation or lifecycle are refused until they are implemented: running a container
         // without what the user asked for would be worse than not running it.
         var unsupported = new List<string>();
-        if (h.PidMode is { Length: > 0 })
+        // compat(docker): the namespace modes' Valid() and their messages; a container:X is looked up at start.
+        if (h.PidMode is not ("" or "host") && !IsContainerMode(h.PidMode))
         {
-            unsupported.Add("--pid");
+            throw BerthException.Invalid($"invalid PID mode: {h.PidMode}");
         }
-        if (h.IpcMode is not ("" or "private" or "shareable"))
+        if (h.IpcMode is not ("" or "none" or "private" or "shareable" or "host") && !IsContainerMode(h.IpcMode))
         {
-            unsupported.Add("--ipc");
+            throw BerthException.Invalid($"invalid IPC mode: {h.IpcMode}");
         }
-        if (h.UTSMode is { Length: > 0 })
+        if (h.UTSMode is not ("" or "host"))
         {
-            unsupported.Add("--uts");
+            throw BerthException.Invalid($"invalid UTS mode: {h.UTSMode}");
         }
-        if (h.UsernsMode is { Length: > 0 })
+        if (h.UsernsMode is not ("" or "host"))
         {
-            unsupported.Add("--userns");
+            throw BerthException.Invalid($"invalid USER mode: {h.UsernsMode}");
         }
         if (h.CgroupnsMode is not ("" or "host" or "private"))
         {
-            unsupported.Add("--cgroupns");
+            throw BerthException.Invalid($"invalid cgroup namespace mode: {h.CgroupnsMode}");
         }
-        if (h.Devices is { Count: > 0 } || h.DeviceCgroupRules is { Count: > 0 } || h.DeviceRequests is { Count: > 0 })
+        if (h.ShmSize < 0)
         {
-            unsupported.Add("--device/--device-cgroup-rule/--gpus");
+            throw BerthException.Invalid("SHM size can not be less than 0");
+        }
+        if (h.OomScoreAdj is < -1000 or > 1000)
+        {
+            throw BerthException.Invalid($"Invalid value {h.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
+        }
+        ContainerDevices.Validate(h);
+        if (h.DeviceRequests is { Count: > 0 })
+        {
+            unsupported.Add("--gpus");
         }
         if (security.Unsupported.Count > 0)
         {
@@ -282,6 +299,9 @@ public sealed partial class ContainerService
             throw new BerthException(ErrorKind.NotImplemented, $"{string.Join(", ", unsupported)}: not supported by this berthd yet");
         }
     }
+
+    /// <summary><c>container:NAME</c> with a name: a mode that joins another container's namespace.</summary>
+    internal static bool IsContainerMode(string mode) => mode.StartsWith("container:", StringComparison.Ordinal) && mode.Length > "container:".Length;
 
     /// <summary>Container options Docker refuses at create.</summary>
     private static void ValidateConfig(ContainerConfig c) => HealthCheck.Validate(c.Healthcheck);

@@ -89,10 +89,6 @@ public sealed partial class ContainerService
         {
             throw new BerthException(ErrorKind.NotImplemented, $"exec in a container of --runtime {runtime}: not supported by this berthd yet");
         }
-        if (config.Privileged)
-        {
-            throw new BerthException(ErrorKind.NotImplemented, "--privileged: not supported by this berthd yet");
-        }
         lock (_lock)
         {
             if (c.State.Restarting)
@@ -324,7 +320,7 @@ public sealed partial class ContainerService
         SpecBuilder.ReplaceOrAppendEnv(env, config.Env);
         if (!string.IsNullOrEmpty(config.User))
         {
-            var user = UserLookup.Resolve(Path.Join(bundle, "rootfs"), config.User);
+            var user = UserLookup.Resolve(Path.Join(bundle, "rootfs"), config.User, c.HostConfig.GroupAdd);
             process.User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null };
         }
         process.Args = [.. config.Cmd!];
@@ -333,6 +329,12 @@ public sealed partial class ContainerService
         process.Terminal = config.Tty;
         process.ConsoleSize = config.Tty && config.ConsoleSize is [> 0 and var h, > 0 and var w] ? new Box { Height = (uint)h, Width = (uint)w } : null;
         process.OomScoreAdj = null;
+        if (config.Privileged)
+        {
+            // compat(docker): exec --privileged gets every capability; the container's seccomp profile stays.
+            var all = LinuxCapabilities.Available.ToList();
+            process.Capabilities = new Berth.Oci.Capabilities { Bounding = all, Effective = all, Permitted = all };
+        }
         return new ExecRequest { Id = execId, Process = process, OpenStdin = config.AttachStdin, Seccomp = spec.Linux?.Seccomp };
     }
 }

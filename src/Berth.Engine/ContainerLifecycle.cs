@@ -46,8 +46,10 @@ public sealed partial class ContainerService
         var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double mounted = 0, bundled = 0, created = 0;
+        var inRuntime = false; // before the runtime runs anything, an error is the daemon's own and goes out as is
         try
         {
+            var (pidOwner, ipcOwner) = NamespaceOwners(c.HostConfig);
             Directory.CreateDirectory(bundle);
             File.SetUnixFileMode(bundle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             RootfsMounter.Unmount(rootfs);
@@ -66,13 +68,14 @@ public sealed partial class ContainerService
                     throw BerthException.Conflict($"cannot join network of a non running container: {networkOwner.Id}");
                 }
             }
+            var shared = new SharedNamespaces(networkOwner, pidOwner, ipcOwner, ShmSource(c, ipcOwner));
             var endpoints = AllocateNetworks(c);
             if (networkOwner is null)
             {
                 WriteEtcFiles(c, endpoints);
             }
             var userMounts = MountVolumes(entry, rootfs);
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, shared, userMounts, _options.SeccompProfile);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -94,6 +97,7 @@ public sealed partial class ContainerService
             {
                 _cgroups.BeginMigrationWarmup();
             }
+            inRuntime = true;
             var (shim, ready) = await _runtime.CreateAsync(shimOptions, spec, ct).ConfigureAwait(false);
             try
             {
@@ -160,6 +164,10 @@ public sealed partial class ContainerService
             {
                 // compat(docker): a --rm container that cannot start is removed at once (docker run waits for that).
                 _ = Task.Run(() => RemoveAsync(c.Id, force: true, removeVolumes: true));
+            }
+            if (!inRuntime && e is BerthException own)
+            {
+                throw own;
             }
             throw new BerthException(kind, $"failed to create task for container: failed to start container process: {message}: unknown", e);
         }

@@ -234,6 +234,7 @@ public sealed partial class ContainerService
         }
         var bundle = BundleOf(id);
         RootfsMounter.Unmount(Path.Join(bundle, "rootfs"));
+        RootfsMounter.Unmount(ShmOf(id));
         DeleteBundle(bundle);
         File.Delete(SocketOf(id));
     }

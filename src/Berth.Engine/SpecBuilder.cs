@@ -37,23 +37,13 @@ internal static class SpecBuilder
                 {
                     continue;
                 }
-                var type = st.st_mode & LibC.S_IFMT;
-                if (type == LibC.S_IFDIR)
+                if ((st.st_mode & LibC.S_IFMT) == LibC.S_IFDIR)
                 {
                     pending.Push(path);
                 }
-                else if (type is LibC.S_IFCHR or LibC.S_IFBLK)
+                else if (ContainerDevices.Node(path, st) is { } node)
                 {
-                    devices.Add(new LinuxDevice
-                    {
-                        Path = path,
-                        Type = type == LibC.S_IFCHR ? "c" : "b",
-                        Major = LibC.major(st.st_rdev),
-                        Minor = LibC.minor(st.st_rdev),
-                        FileMode = st.st_mode & 0xfff,
-                        Uid = st.st_uid,
-                        Gid = st.st_gid,
-                    });
+                    devices.Add(node);
                 }
             }
         }
@@ -120,12 +110,14 @@ internal static class SpecBuilder
     /// <summary>Where <c>--init</c>'s process is mounted in the container.</summary>
     public const string InitPath = "/sbin/docker-init";
 
-    /// <param name="networkOwner">The container whose network namespace (and hosts, hostname and resolv.conf files)
-    /// this one shares: <c>--network container:X</c>.</param>
+    /// <param name="shared">The containers whose namespaces this one joins (<c>--network</c>, <c>--pid</c>,
+    /// <c>--ipc container:X</c>) and where its /dev/shm comes from when it is not its own private tmpfs.</param>
     /// <param name="seccompProfile">The daemon's seccomp profile (<c>--seccomp-profile</c>): <c>builtin</c>,
     /// <c>unconfined</c> or a profile's JSON.</param>
-    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, Container? networkOwner = null, IReadOnlyList<Mount>? userMounts = null, string seccompProfile = ContainerSeccomp.Builtin)
+    public static RuntimeSpec Build(Container c, UserLookup.ExecUser user, string rootfs, string cgroupsPath, bool privateCgroupNamespace, string? initBinary = null, SharedNamespaces? shared = null, IReadOnlyList<Mount>? userMounts = null, string seccompProfile = ContainerSeccomp.Builtin)
     {
+        shared ??= SharedNamespaces.None;
+        var networkOwner = shared.Network;
         var config = c.Config;
         var host = c.HostConfig;
         var env = new List<string> { "PATH=" + DefaultPath, "HOSTNAME=" + config.Hostname };
@@ -139,10 +131,28 @@ internal static class SpecBuilder
             env.Add("HOME=" + (string.IsNullOrEmpty(user.Home) ? "/" : user.Home));
         }
 
-        var namespaces = new List<LinuxNamespace>
+        var namespaces = new List<LinuxNamespace> { new() { Type = "mount" } };
+        // compat(docker): host mode leaves a namespace out (the init stays in berthd's); container:X joins X's.
+        if (shared.Pid is { } pidOwner)
         {
-            new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" },
-        };
+            namespaces.Add(new LinuxNamespace { Type = "pid", Path = $"/proc/{pidOwner.State.Pid}/ns/pid" });
+        }
+        else if (host.PidMode != "host")
+        {
+            namespaces.Add(new LinuxNamespace { Type = "pid" });
+        }
+        if (shared.Ipc is { } ipcOwner)
+        {
+            namespaces.Add(new LinuxNamespace { Type = "ipc", Path = $"/proc/{ipcOwner.State.Pid}/ns/ipc" });
+        }
+        else if (host.IpcMode != "host")
+        {
+            namespaces.Add(new LinuxNamespace { Type = "ipc" });
+        }
+        if (host.UTSMode != "host")
+        {
+            namespaces.Add(new LinuxNamespace { Type = "uts" });
+        }
         if (networkOwner is not null)
         {
             namespaces.Add(new LinuxNamespace { Type = "network", Path = $"/proc/{networkOwner.State.Pid}/ns/net" });
@@ -172,6 +182,17 @@ internal static class SpecBuilder
             new() { Destination = "/etc/hosts", Type = "bind", Source = etc.HostsPath, Options = ["rbind", "rprivate"] },
         };
 
+        if (host.IpcMode == "none")
+        {
+            mounts.RemoveAll(m => m.Destination == "/dev/shm");
+        }
+        else if (shared.ShmSource is { } shmSource)
+        {
+            // compat(docker): shareable, host and container:X IPC get a /dev/shm that lives outside the container.
+            mounts.RemoveAll(m => m.Destination == "/dev/shm");
+            mounts.Add(new Mount { Destination = "/dev/shm", Type = "bind", Source = shmSource, Options = ["rbind", "rprivate"] });
+        }
+
         if (userMounts is { Count: > 0 })
         {
             // compat(docker): a user's mount replaces the default one at its destination (a /dev of the user's
@@ -183,9 +204,16 @@ internal static class SpecBuilder
             mounts.AddRange(userMounts.OrderBy(m => m.Destination.Count(ch => ch == '/')));
         }
 
+        var (userDevices, userDeviceRules) = ContainerDevices.Resolve(host.Devices);
         var resources = new LinuxResources
         {
-            Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }, .. AllowedDevices.Select(d => new LinuxDeviceCgroup { Allow = true, Type = d.Type, Major = d.Major, Minor = d.Minor, Access = d.Access })],
+            Devices =
+            [
+                new LinuxDeviceCgroup { Allow = false, Access = "rwm" },
+                .. AllowedDevices.Select(d => new LinuxDeviceCgroup { Allow = true, Type = d.Type, Major = d.Major, Minor = d.Minor, Access = d.Access }),
+                .. userDeviceRules,
+                .. (host.DeviceCgroupRules ?? []).Select(ContainerDevices.ParseRule),
+            ],
         };
         if (host.Memory > 0 || host.MemoryReservation > 0)
         {
@@ -213,10 +241,7 @@ internal static class SpecBuilder
         {
             resources.Pids = new LinuxPids { Limit = host.PidsLimit.Value };
         }
-        if (host.BlkioWeight > 0)
-        {
-            resources.BlockIO = new LinuxBlockIo { Weight = (ushort)host.BlkioWeight };
-        }
+        resources.BlockIO = BlockIo(host);
 
         if (host.Init == true && initBinary is not null)
         {
@@ -249,7 +274,7 @@ internal static class SpecBuilder
                 Rlimits = host.Ulimits is { Count: > 0 } u ? u.Select(l => new Rlimit { Type = "RLIMIT_" + l.Name.ToUpperInvariant(), Soft = (ulong)l.Soft, Hard = (ulong)l.Hard }).ToList() : null,
             },
             Root = new Root { Path = rootfs, Readonly = host.ReadonlyRootfs },
-            Hostname = config.Hostname,
+            Hostname = host.UTSMode == "host" ? null : config.Hostname,
             Domainname = string.IsNullOrEmpty(config.Domainname) ? null : config.Domainname,
             Mounts = mounts,
             Linux = new LinuxConfig
@@ -259,10 +284,56 @@ internal static class SpecBuilder
                 Resources = resources,
                 MaskedPaths = [.. host.MaskedPaths ?? (host.Privileged ? [] : DefaultMaskedPaths)],
                 ReadonlyPaths = [.. host.ReadonlyPaths ?? (host.Privileged ? [] : DefaultReadonlyPaths)],
-                Devices = host.Privileged ? HostDevices() : null,
+                Devices = host.Privileged ? [.. HostDevices().Where(d => !userDevices.Any(u => u.Path == d.Path)), .. userDevices] : userDevices.Count > 0 ? userDevices : null,
                 Sysctl = host.Sysctls is { Count: > 0 } s ? s : null,
                 Seccomp = ContainerSeccomp.For(host, caps, seccompProfile),
             },
         };
     }
+
+    /// <summary><c>--blkio-weight</c>, <c>--blkio-weight-device</c> and the <c>--device-read-bps</c> family, with
+    /// each device path turned into its numbers now (a path that is not a block device is refused).</summary>
+    private static LinuxBlockIo? BlockIo(HostConfig host)
+    {
+        static (long Major, long Minor) Numbers(string path)
+        {
+            if (!Fs.TryStat(path, out var st))
+            {
+                throw Berth.Common.BerthException.Invalid($"{path}: no such file or directory");
+            }
+            return (st.st_mode & LibC.S_IFMT) == LibC.S_IFBLK
+                ? (LibC.major(st.st_rdev), LibC.minor(st.st_rdev))
+                : throw Berth.Common.BerthException.Invalid($"{path} is not a block device");
+        }
+        static List<LinuxThrottleDevice>? Throttles(List<ThrottleDevice>? devices) => devices is { Count: > 0 }
+            ? [.. devices.Select(d =>
+            {
+                var (major, minor) = Numbers(d.Path);
+                return new LinuxThrottleDevice { Major = major, Minor = minor, Rate = (ulong)d.Rate };
+            })]
+            : null;
+        var io = new LinuxBlockIo
+        {
+            Weight = host.BlkioWeight > 0 ? (ushort)host.BlkioWeight : null,
+            WeightDevice = host.BlkioWeightDevice is { Count: > 0 } weights
+                ? [.. weights.Select(d =>
+                {
+                    var (major, minor) = Numbers(d.Path);
+                    return new LinuxWeightDevice { Major = major, Minor = minor, Weight = (ushort)d.Weight };
+                })]
+                : null,
+            ThrottleReadBpsDevice = Throttles(host.BlkioDeviceReadBps),
+            ThrottleWriteBpsDevice = Throttles(host.BlkioDeviceWriteBps),
+            ThrottleReadIOPSDevice = Throttles(host.BlkioDeviceReadIOps),
+            ThrottleWriteIOPSDevice = Throttles(host.BlkioDeviceWriteIOps),
+        };
+        return io is { Weight: null, WeightDevice: null, ThrottleReadBpsDevice: null, ThrottleWriteBpsDevice: null, ThrottleReadIOPSDevice: null, ThrottleWriteIOPSDevice: null } ? null : io;
+    }
+}
+
+/// <summary>What a starting container shares: the running containers whose network, PID or IPC namespace it joins,
+/// and the host directory bound on its /dev/shm (its own shareable tmpfs, the host's, or its IPC owner's).</summary>
+internal sealed record SharedNamespaces(Container? Network = null, Container? Pid = null, Container? Ipc = null, string? ShmSource = null)
+{
+    public static readonly SharedNamespaces None = new();
 }

@@ -179,4 +179,23 @@ public sealed class LinuxPids
 public sealed class LinuxBlockIo
 {
     public ushort? Weight { get; set; }
+    public List<LinuxWeightDevice>? WeightDevice { get; set; }
+    public List<LinuxThrottleDevice>? ThrottleReadBpsDevice { get; set; }
+    public List<LinuxThrottleDevice>? ThrottleWriteBpsDevice { get; set; }
+    public List<LinuxThrottleDevice>? ThrottleReadIOPSDevice { get; set; }
+    public List<LinuxThrottleDevice>? ThrottleWriteIOPSDevice { get; set; }
+}
+
+public sealed class LinuxWeightDevice
+{
+    public long Major { get; set; }
+    public long Minor { get; set; }
+    public ushort? Weight { get; set; }
+}
+
+public sealed class LinuxThrottleDevice
+{
+    public long Major { get; set; }
+    public long Minor { get; set; }
+    public ulong Rate { get; set; }
 }

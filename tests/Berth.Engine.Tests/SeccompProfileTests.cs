@@ -181,8 +181,38 @@ public sealed class SeccompProfileTests
     }
 
     [Fact]
-    public void Apparmor_and_label_are_named_as_not_supported()
+    public void Unconfined_apparmor_and_disabled_labels_ask_for_nothing_and_pass()
     {
-        Assert.Equal(["apparmor=unconfined", "label=disable"], SecurityOptions.Parse(["apparmor=unconfined", "label=disable", "seccomp=unconfined"]).Unsupported);
+        foreach (var host in new[] { (false, false), (true, true) })
+        {
+            var o = SecurityOptions.Parse(["apparmor=unconfined", "label=disable", "label:disable", "disable", "seccomp=unconfined"], host);
+            Assert.Empty(o.Unsupported);
+            Assert.Empty(o.Warnings);
+        }
+    }
+
+    [Fact]
+    public void A_profile_or_label_the_host_cannot_apply_is_ignored_with_a_warning()
+    {
+        var o = SecurityOptions.Parse(["apparmor=docker-default", "label=type:svirt_apache_t"], (AppArmor: false, SELinux: false));
+        Assert.Empty(o.Unsupported);
+        Assert.Equal(
+            ["AppArmor is not enabled on this host: the apparmor profile \"docker-default\" is ignored",
+             "SELinux is not enabled on this host: the label \"type:svirt_apache_t\" is ignored"],
+            o.Warnings);
+    }
+
+    [Fact]
+    public void A_profile_or_label_on_a_host_that_has_the_module_is_refused_until_berth_applies_it()
+    {
+        var o = SecurityOptions.Parse(["apparmor=docker-default", "label=level:s0:c100,c200", "writable-cgroups"], (AppArmor: true, SELinux: true));
+        Assert.Equal(["apparmor=docker-default", "label=level:s0:c100,c200", "writable-cgroups"], o.Unsupported);
+    }
+
+    [Fact]
+    public void A_malformed_label_is_refused()
+    {
+        var e = Assert.Throws<BerthException>(() => SecurityOptions.Parse(["label=bogus"], (false, false)));
+        Assert.Contains("bad label option \"bogus\"", e.Message, StringComparison.Ordinal);
     }
 }

@@ -294,4 +294,114 @@ public sealed class SpecBuilderTests
         Assert.DoesNotContain(mounts, m => m.Destination.StartsWith("/dev/", StringComparison.Ordinal));
         Assert.Single(mounts, m => m.Destination == "/dev");
     }
+
+    private static Container Running(string id, int pid, string ipcMode = "private")
+    {
+        var c = Container(host: h => h.IpcMode = ipcMode);
+        c.Id = id;
+        c.State = new ContainerState { Running = true, Pid = pid };
+        return c;
+    }
+
+    [Fact]
+    public void Host_modes_leave_their_namespaces_out_and_the_hostname_unset()
+    {
+        var spec = Build(Container(host: h => (h.PidMode, h.IpcMode, h.UTSMode) = ("host", "host", "host")), privateCgroupns: false);
+        Assert.Equal(["mount", "network"], spec.Linux!.Namespaces.Select(n => n.Type).Order());
+        Assert.Null(spec.Hostname);
+    }
+
+    [Fact]
+    public void Container_modes_join_the_owners_namespaces_by_path()
+    {
+        var owner = Running(new string('a', 64), 4242, "shareable");
+        var c = Container(host: h => (h.PidMode, h.IpcMode) = ("container:a", "container:a"));
+        var spec = SpecBuilder.Build(c, Root, "/rootfs", "/berth/c", false, shared: new SharedNamespaces(Pid: owner, Ipc: owner, ShmSource: "/run/berth/containers/aaa/shm"));
+        var byType = spec.Linux!.Namespaces.ToDictionary(n => n.Type, n => n.Path);
+        Assert.Equal("/proc/4242/ns/pid", byType["pid"]);
+        Assert.Equal("/proc/4242/ns/ipc", byType["ipc"]);
+        Assert.Null(byType["uts"]);
+        var shm = Assert.Single(spec.Mounts!, m => m.Destination == "/dev/shm");
+        Assert.Equal(("bind", "/run/berth/containers/aaa/shm"), (shm.Type, shm.Source));
+    }
+
+    [Fact]
+    public void Ipc_none_has_no_dev_shm_and_private_has_its_own_tmpfs()
+    {
+        Assert.DoesNotContain(Build(Container(host: h => h.IpcMode = "none")).Mounts!, m => m.Destination == "/dev/shm");
+        var shm = Assert.Single(Build(Container(host: h => (h.IpcMode, h.ShmSize) = ("private", 1 << 20))).Mounts!, m => m.Destination == "/dev/shm");
+        Assert.Equal("tmpfs", shm.Type);
+        Assert.Contains("size=1048576", shm.Options!);
+    }
+
+    [Fact]
+    public void A_device_is_made_in_the_container_and_allowed_in_its_cgroup()
+    {
+        var spec = Build(Container(host: h => h.Devices = [new DeviceMapping { PathOnHost = "/dev/null", PathInContainer = "/dev/mynull", CgroupPermissions = "r" }]));
+        var node = Assert.Single(spec.Linux!.Devices!);
+        Assert.Equal(("/dev/mynull", "c", 1L, 3L), (node.Path, node.Type, node.Major, node.Minor));
+        var rule = spec.Linux.Resources!.Devices!.Last();
+        Assert.Equal((true, "c", 1L, 3L, "r"), (rule.Allow, rule.Type, rule.Major, rule.Minor, rule.Access));
+    }
+
+    [Fact]
+    public void A_device_directory_gives_every_device_below_it()
+    {
+        var spec = Build(Container(host: h => h.Devices = [new DeviceMapping { PathOnHost = "/dev/pts", PathInContainer = "/dev/hostpts", CgroupPermissions = "rwm" }]));
+        Assert.Contains(spec.Linux!.Devices!, d => d.Path == "/dev/hostpts/ptmx" && d.Major == 5 && d.Minor == 2);
+    }
+
+    [Theory]
+    [InlineData("/dev/does-not-exist", "error gathering device information while adding custom device \"/dev/does-not-exist\": no such file or directory")]
+    [InlineData("/etc/hostname", "error gathering device information while adding custom device \"/etc/hostname\": not a device node")]
+    public void A_path_that_is_not_a_device_is_refused_with_Dockers_message(string path, string message)
+    {
+        var e = Assert.Throws<Berth.Common.BerthException>(() => Build(Container(host: h => h.Devices = [new DeviceMapping { PathOnHost = path, PathInContainer = "/dev/x", CgroupPermissions = "rwm" }])));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("c 42:* rmw", "c", 42L, null, "rmw")]
+    [InlineData("b *:* m", "b", null, null, "m")]
+    [InlineData("a 1:3 r", "a", 1L, 3L, "r")]
+    public void Device_cgroup_rules_are_read_as_Docker_reads_them(string text, string type, long? major, long? minor, string access)
+    {
+        var rule = ContainerDevices.ParseRule(text);
+        Assert.Equal((true, type, major, minor, access), (rule.Allow, rule.Type, rule.Major, rule.Minor, rule.Access));
+        Assert.Contains(Build(Container(host: h => h.DeviceCgroupRules = [text])).Linux!.Resources!.Devices!, r => r.Type == type && r.Major == major && r.Minor == minor && r.Access == access);
+    }
+
+    [Theory]
+    [InlineData("c 42 rmw")]
+    [InlineData("x 1:1 r")]
+    [InlineData("c 1:1 rwx")]
+    [InlineData("c 1:1 r\na *:* rwm")]
+    public void A_malformed_device_cgroup_rule_is_refused(string text)
+    {
+        var e = Assert.Throws<Berth.Common.BerthException>(() => ContainerDevices.ParseRule(text));
+        Assert.Equal($"invalid device cgroup rule format: '{text}'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("/etc/../dev/x")]
+    [InlineData("/etc/x")]
+    public void A_device_outside_dev_in_the_container_is_refused(string inContainer)
+    {
+        var host = new HostConfig { Devices = [new DeviceMapping { PathOnHost = "/dev/null", PathInContainer = inContainer }] };
+        Assert.Throws<Berth.Common.BerthException>(() => ContainerDevices.Validate(host));
+    }
+
+    [Fact]
+    public void Block_io_throttles_name_the_device_by_its_numbers()
+    {
+        var disk = Directory.EnumerateFileSystemEntries("/dev").FirstOrDefault(p => Berth.Linux.Fs.TryStat(p, out var st) && (st.st_mode & Berth.Linux.LibC.S_IFMT) == Berth.Linux.LibC.S_IFBLK);
+        Assert.NotNull(disk); // a VM has its disk, a CI runner too
+        var io = Build(Container(host: h => (h.BlkioDeviceReadBps, h.BlkioDeviceWriteIOps) = ([new ThrottleDevice { Path = disk!, Rate = 1048576 }], [new ThrottleDevice { Path = disk!, Rate = 100 }]))).Linux!.Resources!.BlockIO!;
+        Assert.True(Berth.Linux.Fs.TryStat(disk!, out var st));
+        var read = Assert.Single(io.ThrottleReadBpsDevice!);
+        Assert.Equal((Berth.Linux.LibC.major(st.st_rdev), Berth.Linux.LibC.minor(st.st_rdev), 1048576UL), (read.Major, read.Minor, read.Rate));
+        Assert.Equal(100UL, Assert.Single(io.ThrottleWriteIOPSDevice!).Rate);
+        var e = Assert.Throws<Berth.Common.BerthException>(() => Build(Container(host: h => h.BlkioDeviceReadBps = [new ThrottleDevice { Path = "/dev/null", Rate = 1 }])));
+        Assert.Equal("/dev/null is not a block device", e.Message);
+    }
 }

@@ -73,8 +73,9 @@ internal static class ContainerRoutes
         var networking = doc.RootElement.TryGetProperty("NetworkingConfig", out var nc) && nc.ValueKind == JsonValueKind.Object
             ? nc.Deserialize(ApiJson.Default.NetworkingConfig)
             : null;
-        var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host, networking)).ConfigureAwait(false);
-        await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
+        var warnings = new List<string>();
+        var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host, networking, warnings)).ConfigureAwait(false);
+        await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id, Warnings = warnings }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
     }
 
     private static List<ContainerSummary> List(ApiContext c, EngineServices s)

@@ -9,7 +9,7 @@ namespace Berth.Cli.Commands;
 /// The flags of <c>run</c> and <c>create</c> and their translation to a <see cref="ContainerSpec"/>, following the
 /// docker CLI's <c>addFlags</c> and <c>parse</c> (opts.go).
 /// </summary>
-internal static class ContainerOptions
+internal static partial class ContainerOptions
 {
     public static string? CheckMemory(string v) => HumanUnits.TryParseRam(v, out _, out var e) ? null : e;
 
@@ -117,6 +117,13 @@ internal static class ContainerOptions
         f.String("health-start-interval", '\0', "Time between running the check during the start period (ms|s|m|h) (default 0s)", CheckDuration);
         f.Bool("no-healthcheck", '\0', "Disable any container-specified HEALTHCHECK");
         f.Int("blkio-weight", '\0', "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)");
+        f.List("blkio-weight-device", '\0', "Block IO weight (relative device weight)");
+        f.List("device", '\0', "Add a host device to the container");
+        f.List("device-cgroup-rule", '\0', "Add a rule to the cgroup allowed devices list");
+        f.List("device-read-bps", '\0', "Limit read rate (bytes per second) from a device");
+        f.List("device-read-iops", '\0', "Limit read rate (IO per second) from a device");
+        f.List("device-write-bps", '\0', "Limit write rate (bytes per second) to a device");
+        f.List("device-write-iops", '\0', "Limit write rate (IO per second) to a device");
         f.String("cidfile", '\0', "Write the container ID to the file");
         f.String("cpuset-cpus", '\0', "CPUs in which to allow execution (0-3, 0,1)");
         f.String("cpuset-mems", '\0', "MEMs in which to allow execution (0-3, 0,1)");
@@ -458,6 +465,7 @@ internal static class ContainerOptions
         s.CpusetMems = f.GetString("cpuset-mems") ?? "";
         s.PidsLimit = f.GetLong("pids-limit");
         s.BlkioWeight = f.GetLong("blkio-weight");
+        ParseDevices(f, s);
         foreach (var u in f.GetList("ulimit"))
         {
             var eq = u.IndexOf('=', StringComparison.Ordinal);
@@ -775,6 +783,87 @@ internal static class ContainerOptions
         catch (System.Text.Json.JsonException e)
         {
             throw new UsageException($"compacting json for seccomp profile ({file}) failed: {e.Message}");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$")]
+    private static partial System.Text.RegularExpressions.Regex DeviceCgroupRuleShape();
+
+    private static bool IsDeviceMode(string mode) =>
+        mode.Length is > 0 and <= 3 && mode.All(ch => ch is 'r' or 'w' or 'm') && mode.Distinct().Count() == mode.Length;
+
+    /// <summary>docker's parseLinuxDevice, validateDevice and the throttle/weight device validators.</summary>
+    private static void ParseDevices(FlagSet f, ContainerSpec s)
+    {
+        foreach (var device in f.GetList("device"))
+        {
+            var parts = device.Split(':');
+            var (src, dst, mode) = parts.Length switch
+            {
+                1 => (parts[0], "", "rwm"),
+                2 => IsDeviceMode(parts[1]) ? (parts[0], "", parts[1]) : (parts[0], parts[1], "rwm"),
+                3 => (parts[0], parts[1], parts[2]),
+                _ => throw new UsageException($"invalid argument \"{device}\" for \"--device\" flag: invalid device specification: {device}"),
+            };
+            if (dst.Length == 0)
+            {
+                dst = src;
+            }
+            if (!src.StartsWith('/') || !dst.StartsWith('/'))
+            {
+                throw new UsageException($"invalid argument \"{device}\" for \"--device\" flag: {(src.StartsWith('/') ? dst : src)} is not an absolute path");
+            }
+            if (!IsDeviceMode(mode))
+            {
+                throw new UsageException($"invalid argument \"{device}\" for \"--device\" flag: bad mode specified: {mode}");
+            }
+            s.Devices.Add((src, dst, mode));
+        }
+        foreach (var rule in f.GetList("device-cgroup-rule"))
+        {
+            if (!DeviceCgroupRuleShape().IsMatch(rule))
+            {
+                throw new UsageException($"invalid argument \"{rule}\" for \"--device-cgroup-rule\" flag: invalid device cgroup format '{rule}'");
+            }
+            (s.DeviceCgroupRules ??= []).Add(rule);
+        }
+        foreach (var w in f.GetList("blkio-weight-device"))
+        {
+            var at = w.LastIndexOf(':');
+            if (at <= 0 || !w.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                throw new UsageException($"invalid argument \"{w}\" for \"--blkio-weight-device\" flag: bad format: {w}");
+            }
+            if (!long.TryParse(w[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var weight) || weight is not (0 or (>= 10 and <= 1000)))
+            {
+                throw new UsageException($"invalid argument \"{w}\" for \"--blkio-weight-device\" flag: invalid weight for device: {w}");
+            }
+            s.BlkioWeightDevice.Add((w[..at], weight));
+        }
+        foreach (var (flag, list, bytes) in new[]
+        {
+            ("device-read-bps", s.BlkioDeviceReadBps, true), ("device-write-bps", s.BlkioDeviceWriteBps, true),
+            ("device-read-iops", s.BlkioDeviceReadIOps, false), ("device-write-iops", s.BlkioDeviceWriteIOps, false),
+        })
+        {
+            foreach (var t in f.GetList(flag))
+            {
+                var at = t.LastIndexOf(':');
+                if (at <= 0 || !t.StartsWith("/dev/", StringComparison.Ordinal))
+                {
+                    throw new UsageException($"invalid argument \"{t}\" for \"--{flag}\" flag: bad format: {t}");
+                }
+                var value = t[(at + 1)..];
+                long rate;
+                var ok = bytes ? HumanUnits.TryParseRam(value, out rate, out _) : long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rate);
+                if (!ok || rate < 0)
+                {
+                    throw new UsageException(bytes
+                        ? $"invalid argument \"{t}\" for \"--{flag}\" flag: invalid rate for device: {t}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb"
+                        : $"invalid argument \"{t}\" for \"--{flag}\" flag: invalid rate for device: {t}. The correct format is <device-path>:<number>. Number must be a positive integer");
+                }
+                list.Add((t[..at], rate));
+            }
         }
     }
 }

@@ -81,6 +81,13 @@ internal sealed class ContainerSpec
     public long NanoCpus;
     public string CgroupParent = "";
     public long BlkioWeight;
+    public List<(string Path, long Weight)> BlkioWeightDevice = [];
+    public List<(string Path, long Rate)> BlkioDeviceReadBps = [];
+    public List<(string Path, long Rate)> BlkioDeviceWriteBps = [];
+    public List<(string Path, long Rate)> BlkioDeviceReadIOps = [];
+    public List<(string Path, long Rate)> BlkioDeviceWriteIOps = [];
+    public List<(string PathOnHost, string PathInContainer, string Permissions)> Devices = [];
+    public List<string>? DeviceCgroupRules;
     public long CpuPeriod;
     public long CpuQuota;
     public long CpuRealtimePeriod;

@@ -130,19 +130,45 @@ internal static class CreateBody
         w.Number("NanoCpus", s.NanoCpus);
         w.String("CgroupParent", s.CgroupParent);
         w.Number("BlkioWeight", s.BlkioWeight);
-        w.Strings("BlkioWeightDevice", []);
-        w.Strings("BlkioDeviceReadBps", []);
-        w.Strings("BlkioDeviceWriteBps", []);
-        w.Strings("BlkioDeviceReadIOps", []);
-        w.Strings("BlkioDeviceWriteIOps", []);
+        w.BeginArray("BlkioWeightDevice");
+        foreach (var (path, weight) in s.BlkioWeightDevice)
+        {
+            w.BeginObject().String("Path", path).Number("Weight", weight).EndObject();
+        }
+        w.EndArray();
+        foreach (var (name, devices) in new[]
+        {
+            ("BlkioDeviceReadBps", s.BlkioDeviceReadBps), ("BlkioDeviceWriteBps", s.BlkioDeviceWriteBps),
+            ("BlkioDeviceReadIOps", s.BlkioDeviceReadIOps), ("BlkioDeviceWriteIOps", s.BlkioDeviceWriteIOps),
+        })
+        {
+            w.BeginArray(name);
+            foreach (var (path, rate) in devices)
+            {
+                w.BeginObject().String("Path", path).Number("Rate", rate).EndObject();
+            }
+            w.EndArray();
+        }
         w.Number("CpuPeriod", s.CpuPeriod);
         w.Number("CpuQuota", s.CpuQuota);
         w.Number("CpuRealtimePeriod", s.CpuRealtimePeriod);
         w.Number("CpuRealtimeRuntime", s.CpuRealtimeRuntime);
         w.String("CpusetCpus", s.CpusetCpus);
         w.String("CpusetMems", s.CpusetMems);
-        w.Strings("Devices", []);
-        w.Null("DeviceCgroupRules");
+        w.BeginArray("Devices");
+        foreach (var (onHost, inContainer, permissions) in s.Devices)
+        {
+            w.BeginObject().String("PathOnHost", onHost).String("PathInContainer", inContainer).String("CgroupPermissions", permissions).EndObject();
+        }
+        w.EndArray();
+        if (s.DeviceCgroupRules is { Count: > 0 })
+        {
+            w.Strings("DeviceCgroupRules", s.DeviceCgroupRules);
+        }
+        else
+        {
+            w.Null("DeviceCgroupRules");
+        }
         w.Null("DeviceRequests");
         w.Number("MemoryReservation", s.MemoryReservation);
         w.Number("MemorySwap", s.MemorySwap);

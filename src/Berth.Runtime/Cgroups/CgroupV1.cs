@@ -152,9 +152,31 @@ internal sealed partial class CgroupV1 : ICgroup
         {
             CgroupFiles.Write(pids, "pids.max", p.Limit > 0 ? Num(p.Limit) : "max");
         }
-        if (DirOf("blkio") is { } blkio && r.BlockIO?.Weight is { } w and > 0)
+        if (DirOf("blkio") is { } blkio && r.BlockIO is { } io)
         {
-            CgroupFiles.Write(blkio, "blkio.weight", w.ToString(CultureInfo.InvariantCulture));
+            if (io.Weight is { } w and > 0)
+            {
+                CgroupFiles.Write(blkio, "blkio.weight", w.ToString(CultureInfo.InvariantCulture));
+            }
+            foreach (var d in io.WeightDevice ?? [])
+            {
+                if (d.Weight is not (> 0 and var dw))
+                {
+                    continue;
+                }
+                CgroupFiles.Write(blkio, "blkio.weight_device", $"{d.Major}:{d.Minor} {dw}");
+            }
+            foreach (var (file, throttled) in new[]
+            {
+                ("blkio.throttle.read_bps_device", io.ThrottleReadBpsDevice), ("blkio.throttle.write_bps_device", io.ThrottleWriteBpsDevice),
+                ("blkio.throttle.read_iops_device", io.ThrottleReadIOPSDevice), ("blkio.throttle.write_iops_device", io.ThrottleWriteIOPSDevice),
+            })
+            {
+                foreach (var d in throttled ?? [])
+                {
+                    CgroupFiles.Write(blkio, file, $"{d.Major}:{d.Minor} {d.Rate}");
+                }
+            }
         }
     }
 

@@ -95,9 +95,32 @@ internal sealed partial class CgroupV2 : ICgroup
         {
             CgroupFiles.Write(Dir, "pids.max", p.Limit > 0 ? Num(p.Limit) : "max");
         }
-        if (r.BlockIO?.Weight is { } w and > 0)
+        if (r.BlockIO is { } io)
         {
-            CgroupFiles.Write(Dir, "io.weight", BlkioWeightToIoWeight(w).ToString(CultureInfo.InvariantCulture));
+            if (io.Weight is { } w and > 0)
+            {
+                CgroupFiles.Write(Dir, "io.weight", BlkioWeightToIoWeight(w).ToString(CultureInfo.InvariantCulture));
+            }
+            foreach (var d in io.WeightDevice ?? [])
+            {
+                if (d.Weight is not (> 0 and var dw))
+                {
+                    continue;
+                }
+                CgroupFiles.Write(Dir, "io.weight", $"{d.Major}:{d.Minor} {BlkioWeightToIoWeight(dw)}");
+            }
+            // io.max takes one device's limits per line; keys left out keep their value.
+            foreach (var (key, devices) in new[]
+            {
+                ("rbps", io.ThrottleReadBpsDevice), ("wbps", io.ThrottleWriteBpsDevice),
+                ("riops", io.ThrottleReadIOPSDevice), ("wiops", io.ThrottleWriteIOPSDevice),
+            })
+            {
+                foreach (var d in devices ?? [])
+                {
+                    CgroupFiles.Write(Dir, "io.max", $"{d.Major}:{d.Minor} {key}={d.Rate}");
+                }
+            }
         }
     }
 
