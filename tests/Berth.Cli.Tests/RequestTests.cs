@@ -136,4 +136,29 @@ public sealed class RequestTests
         Assert.Equal(expected, InspectCommand.Render([raw], indent: true));
         Assert.Equal("[]\n", InspectCommand.Render([], indent: true));
     }
+
+    [Fact]
+    public void CreateBodyForDevicesAndBlockIo()
+    {
+        var s = Spec("--device", "/dev/fuse", "--device", "/dev/sda:/dev/xvda:r", "--device", "/dev/net/tun:rw", "--device-cgroup-rule", "c 42:* rmw",
+            "--blkio-weight-device", "/dev/sda:300", "--device-read-bps", "/dev/sda:1mb", "--device-write-iops", "/dev/sda:100", "busybox:local");
+        var body = Encoding.UTF8.GetString(CreateBody.Write(s));
+        Assert.Contains("\"BlkioWeightDevice\":[{\"Path\":\"/dev/sda\",\"Weight\":300}],\"BlkioDeviceReadBps\":[{\"Path\":\"/dev/sda\",\"Rate\":1048576}],\"BlkioDeviceWriteBps\":[],\"BlkioDeviceReadIOps\":[],\"BlkioDeviceWriteIOps\":[{\"Path\":\"/dev/sda\",\"Rate\":100}]", body);
+        Assert.Contains("\"Devices\":[{\"PathOnHost\":\"/dev/fuse\",\"PathInContainer\":\"/dev/fuse\",\"CgroupPermissions\":\"rwm\"},{\"PathOnHost\":\"/dev/sda\",\"PathInContainer\":\"/dev/xvda\",\"CgroupPermissions\":\"r\"},{\"PathOnHost\":\"/dev/net/tun\",\"PathInContainer\":\"/dev/net/tun\",\"CgroupPermissions\":\"rw\"}],\"DeviceCgroupRules\":[\"c 42:* rmw\"]", body);
+    }
+
+    [Theory]
+    [InlineData("--device", "/dev/a:/dev/b:rwx", "bad mode specified: rwx")]
+    [InlineData("--device", "dev/a", "dev/a is not an absolute path")]
+    [InlineData("--device", "/a:/b:r:x", "invalid device specification: /a:/b:r:x")]
+    [InlineData("--device-cgroup-rule", "c 42 rmw", "invalid device cgroup format 'c 42 rmw'")]
+    [InlineData("--device-read-bps", "/dev/sda", "bad format: /dev/sda")]
+    [InlineData("--device-read-bps", "/dev/sda:fast", "invalid rate for device: /dev/sda:fast")]
+    [InlineData("--device-write-iops", "/dev/sda:1mb", "invalid rate for device: /dev/sda:1mb")]
+    [InlineData("--blkio-weight-device", "/dev/sda:5", "invalid weight for device: /dev/sda:5")]
+    public void ABadDeviceFlagIsAUsageError(string flag, string value, string message)
+    {
+        var e = Assert.Throws<UsageException>(() => Spec(flag, value, "busybox:local"));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
 }

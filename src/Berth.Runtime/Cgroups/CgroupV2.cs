@@ -51,6 +51,11 @@ internal sealed partial class CgroupV2 : ICgroup
         {
             return;
         }
+        if (r.Devices is { Count: > 0 } && _kernel)
+        {
+            // v2 has no devices.allow: the rules become an eBPF program on the cgroup (a fake tree has no kernel).
+            Berth.Linux.CgroupDeviceProgram.Replace(Dir, DeviceFilter.Compile(r.Devices));
+        }
         if (r.Memory is { } m)
         {
             if (m.Reservation is > 0)
