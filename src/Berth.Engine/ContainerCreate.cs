@@ -277,6 +277,21 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"Invalid value {h.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
         }
         ContainerDevices.Validate(h);
+        // compat(docker): verifyPlatformContainerResources: a weight the kernel cannot apply is discarded, with a warning.
+        if (h.BlkioWeight > 0 && !_cgroups.Offers(_cgroups.Version == 2 ? "io" : "blkio", "blkio.weight"))
+        {
+            warnings?.Add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            h.BlkioWeight = 0;
+        }
+        if (h.BlkioWeightDevice is { Count: > 0 } && !_cgroups.Offers(_cgroups.Version == 2 ? "io" : "blkio", "blkio.weight_device"))
+        {
+            warnings?.Add("Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.");
+            h.BlkioWeightDevice = [];
+        }
+        if (h.BlkioWeight is < 0 or > 1000 || h.BlkioWeight is > 0 and < 10)
+        {
+            throw BerthException.Invalid("Range of blkio weight is from 10 to 1000");
+        }
         if (h.DeviceRequests is { Count: > 0 })
         {
             unsupported.Add("--gpus");

@@ -86,6 +86,17 @@ public sealed class DeviceTests(BerthEngine engine)
         }
     }
 
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ABlockIoWeightTheKernelCannotApplyIsDiscardedWithAWarning(string client)
+    {
+        var r = engine.Cli(client, "run", "--rm", "--blkio-weight", "300", "busybox", "echo", "ran");
+        Assert.Equal("ran", r.Ok());
+        var offered = HostTraces.CgroupV2 ? File.ReadAllText("/sys/fs/cgroup/cgroup.controllers").Split(' ').Contains("io") : File.Exists("/sys/fs/cgroup/blkio/blkio.weight");
+        Assert.Equal(!offered, r.Stderr.Contains("WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.", StringComparison.Ordinal));
+    }
+
     private static bool IsBlockDevice(string path)
     {
         var name = Path.GetFileName(path);

@@ -30,6 +30,18 @@ public sealed class CgroupDriver
 
     public string? UnifiedRoot => _v2Root;
 
+    /// <summary>Whether the kernel offers a control file such as <c>blkio.weight</c> (v1: in the root of the
+    /// controller's hierarchy) or <c>io.weight</c> (v2: the controller listed as available). Block I/O weights,
+    /// for one, need the BFQ scheduler; dockerd discards them with a warning where they are missing.</summary>
+    public bool Offers(string controller, string file)
+    {
+        if (Version == 2)
+        {
+            return _v2Root is not null && (CgroupFiles.Read(_v2Root, "cgroup.controllers") ?? "").Split(' ', StringSplitOptions.TrimEntries).Contains(controller);
+        }
+        return _v1.FirstOrDefault(h => h.Controllers.Contains(controller)) is { } h && File.Exists(Path.Join(h.MountPoint, file));
+    }
+
     public static CgroupDriver Detect()
     {
         var v1 = new List<CgroupHierarchy>();
