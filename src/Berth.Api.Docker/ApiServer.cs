@@ -113,6 +113,14 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             deadline.CancelAfter(HandshakeTimeout);
+            if (await LooksLikePlainHttpAsync(socket, deadline.Token).ConfigureAwait(false))
+            {
+                // compat(go): net/http's answer to plain HTTP on a TLS port, which the docker CLI shows.
+                Log.Info($"http: TLS handshake error from {remote}: client sent an HTTP request to an HTTPS server");
+                await socket.SendAsync("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"u8.ToArray(), deadline.Token).ConfigureAwait(false);
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
             await ssl.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException or ObjectDisposedException)
@@ -123,6 +131,16 @@ public sealed partial class ApiServer : IAsyncDisposable
             return;
         }
         await ServeStreamAsync(socket, ssl).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a connection to a TLS port begins with an HTTP request instead of a TLS record (Go's
+    /// test: the first five bytes).</summary>
+    private static async Task<bool> LooksLikePlainHttpAsync(Socket socket, CancellationToken ct)
+    {
+        var head = new byte[5];
+        var n = await socket.ReceiveAsync(head, SocketFlags.Peek, ct).ConfigureAwait(false);
+        var text = Encoding.ASCII.GetString(head, 0, n);
+        return n == head.Length && text is "GET /" or "HEAD " or "POST " or "PUT /" or "OPTIO";
     }
 
     private Task ServeConnectionAsync(Socket socket)

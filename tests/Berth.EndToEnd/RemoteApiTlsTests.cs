@@ -97,10 +97,11 @@ public sealed class RemoteApiTlsTests(RemoteApiTlsTests.TlsEngine tls) : IClassF
     [Fact]
     public void AClientWithoutACertificateIsRefusedAtTheHandshake()
     {
-        // Plain HTTP to the TLS port fails.
+        // Plain HTTP to the TLS port gets Go's answer, which the CLI shows.
         var plain = tls.Docker("-H", tls.TcpHost, "version");
         Assert.NotEqual(0, plain.ExitCode);
         Assert.DoesNotContain("Server:", plain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Client sent an HTTP request to an HTTPS server.", plain.Stderr, StringComparison.Ordinal);
 
         // TLS that trusts the daemon but has no certificate of its own: refused by the daemon's handshake.
         var caOnly = Directory.CreateDirectory(Path.Join(tls.Dir, "ca-only")).FullName;
