@@ -11,6 +11,11 @@ if [ "$(id -u)" != 0 ]; then
   echo "error: berthd runs as root: run 'make up' as root" >&2
   exit 1
 fi
+# The daemon socket's group, Docker's "docker" group: its members may use the socket (and are root's equals).
+if ! getent group berth >/dev/null; then
+  groupadd --system berth
+  echo "created the system group berth: 'usermod -aG berth USER' lets USER use $SOCK"
+fi
 ping() { curl -sf --max-time 2 --unix-socket "$SOCK" http://berth/_ping >/dev/null 2>&1; }
 if ping; then
   echo "berthd is already running on $SOCK"

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -9,13 +11,14 @@ using HttpProtocolException = Berth.Http.HttpProtocolException;
 namespace Berth.Api.Docker;
 
 /// <summary>
-/// The Engine API's HTTP/1.1 server on unix sockets: keep-alive, chunked bodies both ways, version prefixes,
+/// The Engine API's HTTP/1.1 server on unix sockets and TCP (with TLS): keep-alive, chunked bodies both ways, version prefixes,
 /// and connections handed over to handlers for Docker's hijacked streams.
 /// </summary>
 public sealed partial class ApiServer : IAsyncDisposable
 {
     private readonly Router _router;
-    private readonly List<(Socket Socket, string Path)> _listeners = [];
+    private readonly List<(Socket Socket, string? Path, SslServerAuthenticationOptions? Tls)> _listeners = [];
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private int _connections;
@@ -32,8 +35,9 @@ public sealed partial class ApiServer : IAsyncDisposable
     [GeneratedRegex(@"^/v(\d+\.\d+)(/.*)$")]
     private static partial Regex VersionPrefix();
 
-    /// <summary>Binds a unix socket (replacing a stale one) with mode 0660, as dockerd does.</summary>
-    public void ListenUnix(string path)
+    /// <summary>Binds a unix socket (replacing a stale one), owned by root and group <paramref name="gid"/> with mode
+    /// 0660, as dockerd does: only root and the members of that group may connect.</summary>
+    public void ListenUnix(string path, uint gid = 0)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (File.Exists(path))
@@ -50,24 +54,107 @@ public sealed partial class ApiServer : IAsyncDisposable
             }
         }
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-        socket.Listen(512);
-        _listeners.Add((socket, path));
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            // Before listen: no connection is accepted until the mode and owner are these.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            Berth.Linux.Fs.Lchown(path, 0, gid);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _listeners.Add((socket, path, null));
+    }
+
+    /// <summary>Binds a TCP port; with <paramref name="tls"/>, every connection begins with a TLS handshake, and one
+    /// that fails it (no client certificate, or one from another CA, under <c>--tlsverify</c>) is closed before any
+    /// HTTP. Returns the bound address (port 0 asks for a free one).</summary>
+    public IPEndPoint ListenTcp(IPEndPoint endpoint, SslServerAuthenticationOptions? tls)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _listeners.Add((socket, null, tls));
+        return (IPEndPoint)socket.LocalEndPoint!;
     }
 
     public void Start()
     {
-        foreach (var (socket, _) in _listeners)
+        foreach (var (socket, _, tls) in _listeners)
         {
-            _loops.Add(AcceptLoop.RunAsync(socket, ServeConnectionAsync, _stop.Token));
+            _loops.Add(AcceptLoop.RunAsync(socket, tls is null ? ServeConnectionAsync : c => ServeTlsConnectionAsync(c, tls), _stop.Token));
         }
     }
 
-    private async Task ServeConnectionAsync(Socket socket)
+    /// <summary>Completes the TLS handshake, then serves HTTP over it as over any connection.</summary>
+    private async Task ServeTlsConnectionAsync(Socket socket, SslServerAuthenticationOptions tls)
+    {
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            deadline.CancelAfter(HandshakeTimeout);
+            if (await LooksLikePlainHttpAsync(socket, deadline.Token).ConfigureAwait(false))
+            {
+                // compat(go): net/http's answer to plain HTTP on a TLS port, which the docker CLI shows.
+                Log.Info($"http: TLS handshake error from {remote}: client sent an HTTP request to an HTTPS server");
+                await socket.SendAsync("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"u8.ToArray(), deadline.Token).ConfigureAwait(false);
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            await ssl.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // compat(go): net/http logs a failed handshake and closes the connection.
+            Log.Info($"http: TLS handshake error from {remote}: {ServerTls.RefusalOf(ssl) ?? e.Message}");
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        await ServeStreamAsync(socket, ssl).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a connection to a TLS port begins with an HTTP request instead of a TLS record (Go's
+    /// test: the first five bytes).</summary>
+    private static async Task<bool> LooksLikePlainHttpAsync(Socket socket, CancellationToken ct)
+    {
+        var head = new byte[5];
+        var n = await socket.ReceiveAsync(head, SocketFlags.Peek, ct).ConfigureAwait(false);
+        var text = Encoding.ASCII.GetString(head, 0, n);
+        return n == head.Length && text is "GET /" or "HEAD " or "POST " or "PUT /" or "OPTIO";
+    }
+
+    private Task ServeConnectionAsync(Socket socket)
+    {
+        if (socket.AddressFamily != AddressFamily.Unix)
+        {
+            socket.NoDelay = true;
+        }
+        return ServeStreamAsync(socket, new NetworkStream(socket, ownsSocket: true));
+    }
+
+    private async Task ServeStreamAsync(Socket socket, Stream stream)
     {
         Interlocked.Increment(ref _connections);
-        var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = new HttpReader(stream);
         try
         {
@@ -216,10 +303,13 @@ public sealed partial class ApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var (socket, path) in _listeners)
+        foreach (var (socket, path, _) in _listeners)
         {
             socket.Dispose();
-            File.Delete(path);
+            if (path is not null)
+            {
+                File.Delete(path);
+            }
         }
         await Task.WhenAll(_loops).ConfigureAwait(false);
     }

@@ -5,6 +5,7 @@ using Berth.Content;
 using Berth.Distribution.Client;
 using Berth.Engine;
 using Berth.Engine.Seccomp;
+using Berth.Http;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
@@ -48,11 +49,40 @@ internal static class Daemon
         }
         var dataRoot = Path.GetFullPath(o.DataRoot);
         var execRoot = Path.GetFullPath(o.ExecRoot);
-        var sockets = o.Hosts.Select(h => h.StartsWith("unix://", StringComparison.Ordinal) ? h[7..] : throw new ArgumentException($"unsupported host \"{h}\": only unix:// sockets are served")).ToList();
+        var addresses = o.ListenAddresses();
+        if (o.UnauthenticatedTcpRefusal(addresses) is { } refusal)
+        {
+            Log.Error("failed to load listeners: " + refusal);
+            return 1;
+        }
+        System.Net.Security.SslServerAuthenticationOptions? tls = null;
+        if (o.UseTls && addresses.Any(a => a.IsTcp))
+        {
+            try
+            {
+                tls = ServerTls.Load(o.CertFile, o.KeyFile, o.CaCertFile, o.VerifyClients);
+            }
+            catch (InvalidDataException e)
+            {
+                // compat(docker): dockerd's words.
+                Log.Error("failed to start daemon: invalid TLS configuration: " + e.Message);
+                return 1;
+            }
+        }
+        var sockets = addresses.Where(a => a.UnixPath is not null).Select(a => Path.GetFullPath(a.UnixPath!)).ToList();
+        var socketGid = sockets.Count == 0 ? 0 : SocketGroup.Resolve(o.Group, sockets);
         Directory.CreateDirectory(dataRoot);
         Directory.CreateDirectory(execRoot);
         File.SetUnixFileMode(dataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(execRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            SocketDirectories.Prepare(execRoot, sockets, socketGid);
+        }
+        catch (BerthException e)
+        {
+            Log.Error("failed to load listeners: " + e.Message);
+            return 1;
+        }
         using var pidFile = o.PidFile is null ? null : PidFile.Create(Path.GetFullPath(o.PidFile));
 
         ChildReaper.EnsureStarted();
@@ -166,9 +196,34 @@ internal static class Daemon
             Debug = o.Debug,
         };
         await using var server = new ApiServer(DockerApi.Build(services));
-        foreach (var socket in sockets)
+        var listening = new List<string>();
+        try
         {
-            server.ListenUnix(socket);
+            foreach (var address in addresses)
+            {
+                if (address.Tcp is { } endpoint)
+                {
+                    if (tls is null || !o.VerifyClients)
+                    {
+                        // compat(docker): dockerd's warnings for a TCP socket without client verification.
+                        Log.Warn("Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network.", ("host", address.ToString()));
+                        Log.Warn("Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there!", ("host", address.ToString()));
+                    }
+                    listening.Add(server.ListenTcp(endpoint, tls).ToString());
+                }
+                else
+                {
+                    var path = Path.GetFullPath(address.UnixPath!);
+                    server.ListenUnix(path, socketGid);
+                    listening.Add(path);
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or BerthException or IOException or UnauthorizedAccessException)
+        {
+            Log.Error("failed to load listeners: " + e.Message);
+            containers.Shutdown();
+            return 1;
         }
         var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("terminated"); });
@@ -176,9 +231,9 @@ internal static class Daemon
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; stop.TrySetResult("quit"); });
         server.Start();
         Log.Info("Daemon has completed initialization", ("version", BerthVersion.Version), ("storage-driver", snapshotter.Name), ("default-runtime", o.DefaultRuntime));
-        foreach (var socket in sockets)
+        foreach (var address in listening)
         {
-            Log.Info("API listen on " + socket);
+            Log.Info("API listen on " + address);
         }
         using var idle = new CancellationTokenSource();
         var trimmer = TrimWhenIdleAsync(server, idle.Token);

@@ -1,3 +1,5 @@
+using Berth.Http;
+
 namespace Berth.Host;
 
 /// <summary>berthd's flags, named as dockerd's.</summary>
@@ -20,8 +22,31 @@ internal sealed class DaemonOptions
     public int MaxConcurrentDownloads { get; set; } = 3;
     public int MaxConcurrentUploads { get; set; } = 5;
     public string? SeccompProfile { get; set; }
+    /// <summary>The unix sockets' group (<c>-G</c>): a name or a numeric gid.</summary>
+    public string Group { get; set; } = DefaultGroup;
+
+    /// <summary><c>--tls</c> as given, or null when not given.</summary>
+    public bool? Tls { get; set; }
+
+    /// <summary><c>--tlsverify</c> as given, or null when not given (then DOCKER_TLS_VERIFY decides, as for dockerd).</summary>
+    public bool? TlsVerify { get; set; }
+
+    public string? TlsCaCert { get; set; }
+    public string? TlsCert { get; set; }
+    public string? TlsKey { get; set; }
+
+    /// <summary>Where <c>--tlscacert</c>, <c>--tlscert</c> and <c>--tlskey</c> point when not given: DOCKER_CERT_PATH, else
+    /// ~/.docker.</summary>
+    public string CertDirectory { get; set; } = DefaultCertDirectory();
+
+    /// <summary>Whether DOCKER_TLS_VERIFY was set: dockerd's default for <c>--tlsverify</c>.</summary>
+    public bool TlsVerifyFromEnvironment { get; set; } = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_TLS_VERIFY"));
+
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
+
+    /// <summary>Docker's <c>docker</c> group, for Berth.</summary>
+    public const string DefaultGroup = "berth";
 
     public const string Usage = """
         Usage:	berthd [OPTIONS]
@@ -39,6 +64,8 @@ internal sealed class DaemonOptions
                                         first free default pool)
               --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
           -D, --debug                   Enable debug mode
+          -G, --group string            Group for the unix socket(s): a name or a gid (default "berth"; root's when
+                                        no group "berth" exists)
               --default-runtime string  Default OCI runtime for containers (default "berth")
               --exec-root string        Root directory for execution state files (default "/run/berth")
           -h, --help                    Print usage
@@ -48,7 +75,8 @@ internal sealed class DaemonOptions
                                         Maximum concurrent downloads for each pull (default 3)
               --max-concurrent-uploads int
                                         Maximum concurrent uploads for each push (default 5)
-          -H, --host list               Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
+          -H, --host list               Daemon socket(s) to connect to: unix://PATH or tcp://IP:PORT (default
+                                        unix:///run/berth/berth.sock); tcp needs --tlsverify, or --tls=false
           -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
           -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
               --registry-mirror list    Preferred Docker Hub mirror(s) (http or https URL)
@@ -56,6 +84,11 @@ internal sealed class DaemonOptions
               --seccomp-profile string  Path to seccomp profile. Set to "unconfined" to disable the default seccomp
                                         profile (default "builtin")
           -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
+              --tls                     Use TLS; implied by --tlsverify
+              --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
+              --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
+              --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
+              --tlsverify               Use TLS and verify the remote
           -v, --version                 Print version information and quit
         """;
 
@@ -79,7 +112,13 @@ internal sealed class DaemonOptions
                 case "--exec-root": o.ExecRoot = Value(); break;
                 case "-p" or "--pidfile": o.PidFile = Value(); break;
                 case "-l" or "--log-level": o.LogLevel = Value(); break;
-                case "-D" or "--debug": o.Debug = true; break;
+                case "-D" or "--debug": o.Debug = Bool(arg, inline); break;
+                case "-G" or "--group": o.Group = Value(); break;
+                case "--tls": o.Tls = Bool(arg, inline); break;
+                case "--tlsverify": o.TlsVerify = Bool(arg, inline); break;
+                case "--tlscacert": o.TlsCaCert = Value(); break;
+                case "--tlscert": o.TlsCert = Value(); break;
+                case "--tlskey": o.TlsKey = Value(); break;
                 case "--runtime" or "--default-runtime": o.DefaultRuntime = Value(); break;
                 case "--add-runtime":
                     var spec = Value();
@@ -104,12 +143,57 @@ internal sealed class DaemonOptions
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }
         }
-        if (o.Hosts.Count == 0)
-        {
-            o.Hosts.Add("unix://" + Path.Join(o.ExecRoot, "berth.sock"));
-        }
         return o;
     }
+
+    /// <summary>The unix socket a daemon listens on without <c>-H</c>.</summary>
+    public string DefaultSocket => Path.Join(ExecRoot, "berth.sock");
+
+    /// <summary>TLS on the TCP listeners: <c>--tls</c>, or implied by <c>--tlsverify</c>.</summary>
+    public bool UseTls => Tls ?? VerifyClients;
+
+    /// <summary>Clients must present a certificate from <c>--tlscacert</c>'s CA.</summary>
+    public bool VerifyClients => TlsVerify ?? TlsVerifyFromEnvironment;
+
+    public string CaCertFile => TlsCaCert ?? Path.Join(CertDirectory, "ca.pem");
+    public string CertFile => TlsCert ?? Path.Join(CertDirectory, "cert.pem");
+    public string KeyFile => TlsKey ?? Path.Join(CertDirectory, "key.pem");
+
+    /// <summary>The <c>-H</c>s read (the default unix socket when none): throws <see cref="ArgumentException"/> for a
+    /// malformed or unsupported one.</summary>
+    public IReadOnlyList<ListenAddress> ListenAddresses() =>
+        Hosts.Count == 0 ? [ListenAddress.Unix(DefaultSocket)] : Hosts.Select(h => ListenAddress.Parse(h, DefaultSocket, UseTls)).ToList();
+
+    /// <summary>
+    /// Why berthd must not listen as asked, or null: a TCP listener without client verification, when neither
+    /// <c>--tls</c> nor <c>--tlsverify</c> was given. Anyone who reaches such a port is root on this machine (a
+    /// browser's script or a <c>--network host</c> container reaches 127.0.0.1 too).
+    /// </summary>
+    /// <remarks>compat(docker): dockerd 28 still starts then, after warnings and a delay of 1 s (16 s on a non-loopback
+    /// address), and its deprecation notes announce the refusal for this case; Berth refuses already. An explicit
+    /// <c>--tls=false</c> (or <c>--tlsverify=false</c>) is accepted, with dockerd's warnings.</remarks>
+    public string? UnauthenticatedTcpRefusal(IReadOnlyList<ListenAddress> addresses)
+    {
+        if (UseTls && VerifyClients || Tls is not null || TlsVerify is not null)
+        {
+            return null;
+        }
+        return addresses.FirstOrDefault(a => a.IsTcp) is { } tcp
+            ? $"refusing to listen on {tcp} without --tlsverify: anyone who can reach it has root access on this machine. Listen with --tlsverify and certificates (docs/security.md), or give --tls=false to accept an unauthenticated TCP socket explicitly"
+            : null;
+    }
+
+    private static string DefaultCertDirectory() =>
+        Environment.GetEnvironmentVariable("DOCKER_CERT_PATH") is { Length: > 0 } path ? path
+            : Path.Join(Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : "/root", ".docker");
+
+    // compat(go): strconv.ParseBool's spellings, as a Go flag takes them (--tls=false).
+    private static bool Bool(string flag, string? inline) => inline switch
+    {
+        null or "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+        "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+        _ => throw new ArgumentException($"invalid argument \"{inline}\" for \"{flag}\" flag: parse error"),
+    };
 
     private static int Positive(string flag, string value) =>
         int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"invalid value \"{value}\" for flag {flag}: must be a positive number");

@@ -224,6 +224,53 @@ public sealed class ApiServerTests : IDisposable
         Assert.Equal(ErrorKind.AlreadyExists, e.Kind);
     }
 
+    public static TheoryData<string, string[], bool> SocketUsers => new()
+    {
+        // row, setpriv's identity, may connect
+        { "nobody, in the socket's group", ["--reuid", "65534", "--regid", "65534", "--groups", "4242"], true },
+        { "nobody, in no group of the socket's", ["--reuid", "65534", "--regid", "65534", "--clear-groups"], false },
+        { "nobody, with the group as its primary group", ["--reuid", "65534", "--regid", "4242", "--clear-groups"], true },
+    };
+
+    /// <summary>dockerd's docker group: root:GID 0660, so the group's members connect and other users do not (a real
+    /// unprivileged curl, through setpriv).</summary>
+    [Theory]
+    [MemberData(nameof(SocketUsers))]
+    public async Task The_socket_belongs_to_root_and_the_group_given_and_only_they_connect(string row, string[] identity, bool connects)
+    {
+        var dir = Path.Join(_server.Dir, "shared");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(_server.Dir, File.GetUnixFileMode(_server.Dir) | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.OtherExecute);
+        var path = Path.Join(dir, "group.sock");
+        var server = new ApiServer(new Router().Map("GET", "/_ping", c => c.WriteBytesAsync(200, "OK"u8.ToArray(), "text/plain")));
+        server.ListenUnix(path, gid: 4242);
+        server.Start();
+        try
+        {
+            var stat = Berth.Linux.Fs.Lstat(path);
+            Assert.Equal((0u, 4242u), (stat.st_uid, stat.st_gid));
+            var curl = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in identity.Concat(["--", "curl", "-sS", "--max-time", "5", "--unix-socket", path, "http://berth/_ping"]))
+            {
+                curl.ArgumentList.Add(arg);
+            }
+            using var process = System.Diagnostics.Process.Start(curl)!;
+            var output = await process.StandardOutput.ReadToEndAsync(Ct) + await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+            Assert.True(connects == (process.ExitCode == 0 && output == "OK"), $"{row}: exit {process.ExitCode}: {output}");
+            if (!connects)
+            {
+                // curl's "Couldn't connect to server" (connect: EACCES), not a request the server refused.
+                Assert.True(process.ExitCode == 7, $"{row}: exit {process.ExitCode}: {output}");
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync().AsTask().WaitAsync(Ct);
+        }
+    }
+
     [Fact]
     public async Task A_stale_socket_file_is_replaced()
     {

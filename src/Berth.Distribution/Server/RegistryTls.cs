@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Berth.Common;
+using Berth.Http;
 
 namespace Berth.Distribution.Server;
 
@@ -101,32 +102,9 @@ public sealed class RegistryTls : IDisposable
     }
 
     /// <summary>A client certificate must chain to one of the client CAs (and only to them) and allow client
-    /// authentication, as Go's <c>tls.RequireAndVerifyClientCert</c>.</summary>
-    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
-    {
-        if (certificate is null)
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_clientCas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-        if (certificate is X509Certificate2 c2)
-        {
-            return chain.Build(c2);
-        }
-        using var cert = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(cert);
-    }
+    /// authentication, as Go's <c>tls.RequireAndVerifyClientCert</c>: the daemon's check (<see cref="ServerTls"/>).</summary>
+    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors) =>
+        ServerTls.Verify(certificate, presented, _clientCas) is null;
 
     public void Dispose()
     {

@@ -177,6 +177,9 @@ public sealed partial class ShimServer
             File.Delete(_options.Socket);
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(_options.Socket));
+            // A filesystem socket only root can connect to (never an abstract one, which anything in the host's
+            // network namespace reaches, a --network host container included: CVE-2020-15257).
+            File.SetUnixFileMode(_options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(16);
             Create(sandboxReady);
         }
