@@ -36,7 +36,11 @@ public sealed partial class ContainerService
     public Task ArchivePathAsync(string idOrName, string path, Func<PathStat, Task<Stream>> begin, CancellationToken ct = default) =>
         WithRootfsAsync(Entry(idOrName), async rootfs =>
         {
-            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(Entry(idOrName).Container));
+            var c = Entry(idOrName).Container;
+            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(c))
+            {
+                Unshift = c.State.Running && RemapOf(c.HostConfig) is { } remap ? new IdRangeShift(remap.RootUid, remap.Uids.Count, remap.RootGid, remap.Gids.Count) : null,
+            };
             var stat = fs.Stat(path);
             var output = await begin(stat).ConfigureAwait(false);
             await Task.Run(() => fs.Archive(path, _ => output), ct).ConfigureAwait(false);
@@ -64,8 +68,18 @@ public sealed partial class ContainerService
                 var u = UserLookup.Resolve(rootfs, user);
                 owner = (u.Uid, u.Gid);
             }
+            var options = new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner };
             using var fs = new ContainerFs(rootfs, idOrName);
-            fs.Extract(path, tar, new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner });
+            if (entry.Container.State.Running && RemapOf(entry.Container.HostConfig) is { } remap)
+            {
+                // A running remapped container's rootfs is idmapped: written as its root, owners in host ids.
+                options = new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner, IdShift = (remap.RootUid, remap.RootGid) };
+                IdMappedMounts.RunWithFsIds(remap.RootUid, remap.RootGid, () => fs.Extract(path, tar, options));
+            }
+            else
+            {
+                fs.Extract(path, tar, options);
+            }
             Publish(entry.Container, "extract-to-dir");
             return true;
         }, ct), ct, withMounts: true);

@@ -173,6 +173,7 @@ public sealed partial class ContainerService
 
     private void Validate(HostConfig h)
     {
+        ValidateUserns(h);
         if (h.Memory is > 0 and < 6 * 1024 * 1024)
         {
             throw BerthException.Invalid("Minimum memory limit allowed is 6MB");
@@ -251,10 +252,6 @@ public sealed partial class ContainerService
         if (h.UTSMode is { Length: > 0 })
         {
             unsupported.Add("--uts");
-        }
-        if (h.UsernsMode is { Length: > 0 })
-        {
-            unsupported.Add("--userns");
         }
         if (h.CgroupnsMode is not ("" or "host" or "private"))
         {

@@ -20,6 +20,7 @@ internal sealed class DaemonOptions
     public int MaxConcurrentDownloads { get; set; } = 3;
     public int MaxConcurrentUploads { get; set; } = 5;
     public string? SeccompProfile { get; set; }
+    public string? UsernsRemap { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -56,6 +57,9 @@ internal sealed class DaemonOptions
               --seccomp-profile string  Path to seccomp profile. Set to "unconfined" to disable the default seccomp
                                         profile (default "builtin")
           -s, --storage-driver string   Storage driver to use (overlay2 or vfs; default: overlay2 where it works)
+              --userns-remap string     User/Group setting for user namespaces: default, USER[:GROUP] or
+                                        UID[:GID] (containers' root is the first id of its /etc/subuid and
+                                        /etc/subgid ranges; default makes the user berthremap)
           -v, --version                 Print version information and quit
         """;
 
@@ -95,6 +99,7 @@ internal sealed class DaemonOptions
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
                 case "--seccomp-profile": o.SeccompProfile = Value(); break;
+                case "--userns-remap": o.UsernsRemap = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;

@@ -234,6 +234,13 @@ internal sealed class RootfsBuilder
             };
             var name = rel["/dev/".Length..];
             LibC.unlinkat(dev.Fd, name, 0);
+            if (UserNamespace.Wanted(_spec))
+            {
+                // kernel: mknod is refused in a user namespace; bind the host's node instead, as runc does.
+                using var node = CreateFileInRoot(root, rel);
+                Mounts.Mount(d.Path, node.ProcPath, null, LibC.MS_BIND);
+                continue;
+            }
             Sys.Check(LibC.mknodat(dev.Fd, name, type | (d.FileMode ?? 0x1b6) & 0xfff, LibC.makedev((uint)d.Major, (uint)d.Minor)), "mknod", d.Path);
             Sys.Check(LibC.fchownat(dev.Fd, name, d.Uid ?? 0, d.Gid ?? 0, LibC.AT_SYMLINK_NOFOLLOW), "chown", d.Path);
         }
