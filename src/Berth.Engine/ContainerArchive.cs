@@ -37,10 +37,7 @@ public sealed partial class ContainerService
         WithRootfsAsync(Entry(idOrName), async rootfs =>
         {
             var c = Entry(idOrName).Container;
-            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(c))
-            {
-                Unshift = c.State.Running && RemapOf(c.HostConfig) is { } remap ? new IdRangeShift(remap.RootUid, remap.Uids.Count, remap.RootGid, remap.Gids.Count) : null,
-            };
+            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(c)) { Unshift = UnshiftOf(c) };
             var stat = fs.Stat(path);
             var output = await begin(stat).ConfigureAwait(false);
             await Task.Run(() => fs.Archive(path, _ => output), ct).ConfigureAwait(false);
@@ -91,7 +88,7 @@ public sealed partial class ContainerService
         var entry = Entry(idOrName);
         return WithRootfsAsync(entry, async rootfs =>
         {
-            using var fs = new ContainerFs(rootfs, idOrName);
+            using var fs = new ContainerFs(rootfs, idOrName) { Unshift = UnshiftOf(entry.Container) };
             var output = await begin().ConfigureAwait(false);
             await Task.Run(() => fs.Export(output), ct).ConfigureAwait(false);
             Publish(entry.Container, "export");

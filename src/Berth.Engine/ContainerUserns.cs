@@ -1,6 +1,7 @@
 using Berth.Common;
 using Berth.Engine.Model;
 using Berth.Engine.UserNamespaces;
+using Berth.Images.Archive;
 using Berth.Linux;
 using Berth.Oci;
 using Berth.Runtime;
@@ -65,6 +66,11 @@ public sealed partial class ContainerService
             return _idmap ??= new RootfsIdMap(UserNamespace.Create(_options.RuntimeBinary, remap.UidMappings(), remap.GidMappings()), remap.RootUid, remap.RootGid);
         }
     }
+
+    /// <summary>For archives of a container's root while it runs remapped: its idmapped rootfs shows host ids, an
+    /// archive carries the container's (a stopped one's root is mounted without an idmap).</summary>
+    private IdRangeShift? UnshiftOf(Container c) =>
+        c.State.Running && RemapOf(c.HostConfig) is { } remap ? new IdRangeShift(remap.RootUid, remap.Uids.Count, remap.RootGid, remap.Gids.Count) : null;
 
     /// <summary>The spec's user namespace and maps (OCI <c>linux.uidMappings</c>/<c>gidMappings</c>).</summary>
     private static void AddUserNamespace(RuntimeSpec spec, UsernsRemap remap)

@@ -160,7 +160,7 @@ public sealed class UsernsRemapTests(UsernsRemapTests.RemappedEngine remapped) :
     }
 
     [Fact]
-    public void CopyAndCommitKeepTheContainersIds()
+    public void CopyExportAndCommitKeepTheContainersIds()
     {
         const string name = "userns-cp";
         Engine.Docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo made > /made && chown 1000:1000 /made && sleep 600").Ok();
@@ -179,6 +179,20 @@ public sealed class UsernsRemapTests(UsernsRemapTests.RemappedEngine remapped) :
                 Assert.Equal(("made", 1000, 1000), (entry.Name, entry.Uid, entry.Gid));
             }
 
+            var export = Engine.Scratch("userns-export.tar");
+            Engine.Docker("export", "-o", export, name).Ok();
+            using (var reader = new TarReader(File.OpenRead(export)))
+            {
+                var owners = new Dictionary<string, (int, int)>();
+                while (reader.GetNextEntry() is { } entry)
+                {
+                    owners[entry.Name] = (entry.Uid, entry.Gid);
+                }
+                Assert.Equal((1000, 1000), owners["made"]);
+                Assert.Equal((0, 0), owners["copied"]);
+                Assert.Equal((0, 0), owners["bin/busybox"]);
+            }
+
             // The layer keeps the container's ids: the image shows them in the host's user namespace too.
             Engine.Docker("commit", name, "userns-committed").Ok();
             Assert.Equal("1000 1000\n0 0", Engine.Docker("run", "--rm", "--userns", "host", "userns-committed", "stat", "-c", "%u %g", "/made", "/copied").Ok());
@@ -187,6 +201,46 @@ public sealed class UsernsRemapTests(UsernsRemapTests.RemappedEngine remapped) :
         {
             Engine.Docker("rm", "-f", name).Ok();
             Engine.Docker("rmi", "userns-committed");
+        }
+    }
+
+    [Fact]
+    public void ABuildsLayersKeepTheContainersIds()
+    {
+        var context = Engine.Scratch("userns-build");
+        Directory.CreateDirectory(context);
+        File.WriteAllText(Path.Join(context, "f"), "f\n");
+        File.WriteAllText(Path.Join(context, "Dockerfile"), "FROM busybox\nRUN echo built > /built && chown 1000:1000 /built\nCOPY f /copied\n");
+        try
+        {
+            Engine.CliWithin(TimeSpan.FromMinutes(2), "docker", "build", "-q", "-t", "userns-built", context).Ok();
+            foreach (var userns in new[] { "host", "" })
+            {
+                Assert.Equal("1000 1000\n0 0", Engine.Docker(["run", "--rm", .. userns.Length > 0 ? new[] { "--userns", userns } : [], "userns-built", "stat", "-c", "%u %g", "/built", "/copied"]).Ok());
+            }
+        }
+        finally
+        {
+            Engine.Docker("rmi", "userns-built");
+        }
+    }
+
+    [Fact]
+    public void AContainerJoinsAnothersNetworkNamespace()
+    {
+        const string owner = "userns-net-owner";
+        Engine.Docker("run", "-d", "--name", owner, "busybox", "sleep", "600").Ok();
+        try
+        {
+            // Its network namespace is not its user namespace's: /sys is the host's, read-only, as runc makes it.
+            var seen = Engine.Docker("run", "--rm", "--network", "container:" + owner, "busybox", "sh", "-c", "cat /proc/self/uid_map; ls /sys/class/net; touch /sys/x").ExpectExit(1);
+            Assert.Equal(["0", Start.ToString(CultureInfo.InvariantCulture), RemappedEngine.Count.ToString(CultureInfo.InvariantCulture)], seen.Lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("lo", seen.Lines);
+            Assert.Contains("Read-only file system", seen.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Engine.Docker("rm", "-f", owner).Ok();
         }
     }
 

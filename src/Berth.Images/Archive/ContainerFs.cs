@@ -139,7 +139,7 @@ public sealed class ContainerFs : IDisposable
     /// <summary><c>GET /containers/{id}/export</c>: the whole tree, entries named relative to the root.</summary>
     public void Export(Stream output)
     {
-        var archiver = new TreeArchiver(new TarStreamWriter(output));
+        var archiver = new TreeArchiver(new TarStreamWriter(output)) { Unshift = Unshift };
         archiver.AddDirectory(_root, null, "/");
         archiver.Finish();
     }
