@@ -9,7 +9,7 @@ PUBLISH := $(DOTNET) publish -c Release -r $(RID) --nologo -v:q -clp:NoSummary
 
 .PHONY: build deps up down test unit e2e format bench clean
 
-## build: berthd, berth and berth-runtime (NativeAOT) and berth-init (static C) into bin/
+## build: berthd, berth and berth-runtime (NativeAOT) and berth-init, berth-nsexec (static C) into bin/
 build:
 	@scripts/check-toolchain.sh
 	$(PUBLISH) src/Berth.Runtime.Cli -o $(OUT)/berth-runtime
@@ -17,9 +17,10 @@ build:
 	$(PUBLISH) src/Berth.Host -o $(OUT)/berthd
 	@mkdir -p $(BIN) $(OUT)/berth-init
 	musl-gcc -static -Os -Wall -Wextra -Werror -o $(OUT)/berth-init/berth-init src/berth-init/init.c
-	@install -m 0755 $(OUT)/berthd/berthd $(OUT)/berth/berth $(OUT)/berth-runtime/berth-runtime $(OUT)/berth-init/berth-init $(BIN)/
+	musl-gcc -static -Os -Wall -Wextra -Werror -o $(OUT)/berth-init/berth-nsexec src/berth-init/nsexec.c
+	@install -m 0755 $(OUT)/berthd/berthd $(OUT)/berth/berth $(OUT)/berth-runtime/berth-runtime $(OUT)/berth-init/berth-init $(OUT)/berth-init/berth-nsexec $(BIN)/
 	@install -m 0644 $(OUT)/berthd/libe_sqlite3.so $(BIN)/
-	@echo "built: $(BIN)/berthd $(BIN)/berth $(BIN)/berth-runtime $(BIN)/berth-init"
+	@echo "built: $(BIN)/berthd $(BIN)/berth $(BIN)/berth-runtime $(BIN)/berth-init $(BIN)/berth-nsexec"
 
 ## deps: the Debian packages Berth and its tests use, installed only where missing
 deps:

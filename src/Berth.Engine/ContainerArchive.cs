@@ -36,7 +36,8 @@ public sealed partial class ContainerService
     public Task ArchivePathAsync(string idOrName, string path, Func<PathStat, Task<Stream>> begin, CancellationToken ct = default) =>
         WithRootfsAsync(Entry(idOrName), async rootfs =>
         {
-            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(Entry(idOrName).Container));
+            var c = Entry(idOrName).Container;
+            using var fs = new ContainerFs(rootfs, idOrName, BoundFiles(c)) { Unshift = UnshiftOf(c) };
             var stat = fs.Stat(path);
             var output = await begin(stat).ConfigureAwait(false);
             await Task.Run(() => fs.Archive(path, _ => output), ct).ConfigureAwait(false);
@@ -64,8 +65,18 @@ public sealed partial class ContainerService
                 var u = UserLookup.Resolve(rootfs, user);
                 owner = (u.Uid, u.Gid);
             }
+            var options = new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner };
             using var fs = new ContainerFs(rootfs, idOrName);
-            fs.Extract(path, tar, new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner });
+            if (entry.Container.State.Running && RemapOf(entry.Container.HostConfig) is { } remap)
+            {
+                // A running remapped container's rootfs is idmapped: written as its root, owners in host ids.
+                options = new CopyInOptions { NoOverwriteDirNonDir = noOverwriteDirNonDir, Owner = owner, IdShift = (remap.RootUid, remap.RootGid) };
+                IdMappedMounts.RunWithFsIds(remap.RootUid, remap.RootGid, () => fs.Extract(path, tar, options));
+            }
+            else
+            {
+                fs.Extract(path, tar, options);
+            }
             Publish(entry.Container, "extract-to-dir");
             return true;
         }, ct), ct, withMounts: true);
@@ -77,7 +88,7 @@ public sealed partial class ContainerService
         var entry = Entry(idOrName);
         return WithRootfsAsync(entry, async rootfs =>
         {
-            using var fs = new ContainerFs(rootfs, idOrName);
+            using var fs = new ContainerFs(rootfs, idOrName) { Unshift = UnshiftOf(entry.Container) };
             var output = await begin().ConfigureAwait(false);
             await Task.Run(() => fs.Export(output), ct).ConfigureAwait(false);
             Publish(entry.Container, "export");

@@ -179,6 +179,7 @@ public sealed partial class ContainerService
 
     private void Validate(HostConfig h, List<string>? warnings = null)
     {
+        ValidateUserns(h);
         if (h.Memory is > 0 and < 6 * 1024 * 1024)
         {
             throw BerthException.Invalid("Minimum memory limit allowed is 6MB");
@@ -259,10 +260,6 @@ public sealed partial class ContainerService
         if (h.UTSMode is not ("" or "host"))
         {
             throw BerthException.Invalid($"invalid UTS mode: {h.UTSMode}");
-        }
-        if (h.UsernsMode is not ("" or "host"))
-        {
-            throw BerthException.Invalid($"invalid USER mode: {h.UsernsMode}");
         }
         if (h.CgroupnsMode is not ("" or "host" or "private"))
         {

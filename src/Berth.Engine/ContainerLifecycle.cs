@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Common;
 using Berth.Engine.Model;
+using Berth.Engine.UserNamespaces;
 using Berth.Linux;
 using Berth.Oci;
 using Berth.Runtime;
@@ -54,10 +55,11 @@ public sealed partial class ContainerService
             File.SetUnixFileMode(bundle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             RootfsMounter.Unmount(rootfs);
             var mounts = _images.RootfsMounts(c.Id).Select(m => new Mount { Type = m.Type, Source = m.Source, Options = [.. m.Options] }).ToList();
-            RootfsMounter.Mount(mounts, rootfs);
+            var remap = RemapOf(c.HostConfig);
+            RootfsMounter.Mount(mounts, rootfs, IdMapOf(c.HostConfig));
             mounted = clock.Elapsed.TotalMilliseconds;
             var user = UserLookup.Resolve(rootfs, c.Config.User, c.HostConfig.GroupAdd);
-            PrepareWorkingDir(rootfs, c.Config.WorkingDir, user);
+            PrepareWorkingDir(rootfs, c.Config.WorkingDir, user, remap);
             var cgroupsPath = (string.IsNullOrEmpty(c.HostConfig.CgroupParent) ? "/berth" : c.HostConfig.CgroupParent.TrimEnd('/')) + "/" + c.Id;
             Container? networkOwner = null;
             if (SharedNetworkContainer(c.HostConfig) is { } other)
@@ -76,6 +78,11 @@ public sealed partial class ContainerService
             }
             var userMounts = MountVolumes(entry, rootfs);
             var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, shared, userMounts, _options.SeccompProfile);
+            if (remap is not null)
+            {
+                AddUserNamespace(spec, remap);
+                ChownForRemap(remap, bundle, networkOwner is null ? [c.HostsPath, c.HostnamePath, c.ResolvConfPath] : []);
+            }
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -174,10 +181,18 @@ public sealed partial class ContainerService
     }
 
     /// <summary>Docker creates a missing working directory, owned by the container's user.</summary>
-    private static void PrepareWorkingDir(string rootfs, string workingDir, UserLookup.ExecUser user)
+    private static void PrepareWorkingDir(string rootfs, string workingDir, UserLookup.ExecUser user, UsernsRemap? remap)
     {
         if (string.IsNullOrEmpty(workingDir) || workingDir == "/")
         {
+            return;
+        }
+        if (remap is not null)
+        {
+            // An idmapped rootfs: host root has no id in its upper layer, the remapped root has; the owner is the
+            // user's host id, stored as the container's id.
+            var owner = new UserLookup.ExecUser(remap.HostUid(user.Uid) ?? Overflow, remap.HostGid(user.Gid) ?? Overflow, [], user.Home);
+            IdMappedMounts.RunWithFsIds(remap.RootUid, remap.RootGid, () => PrepareWorkingDir(rootfs, workingDir, owner, null));
             return;
         }
         using var root = Fs.Open(rootfs, LibC.O_PATH | LibC.O_DIRECTORY);

@@ -28,5 +28,9 @@ public sealed class EngineOptions
     /// <summary>What <c>docker info</c> names that profile by: <c>builtin</c>, <c>unconfined</c> or the file's path.</summary>
     public string SeccompProfileName { get; init; } = "builtin";
 
+    /// <summary><c>--userns-remap</c>: the user namespace containers run in unless they ask for the host's
+    /// (<c>--userns host</c>); null runs them in the host's.</summary>
+    public UserNamespaces.UsernsRemap? UsernsRemap { get; init; }
+
     public string ContainersDir => Path.Join(DataRoot, "containers");
 }

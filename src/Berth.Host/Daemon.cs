@@ -6,6 +6,7 @@ using Berth.Distribution.Client;
 using Berth.Engine;
 using Berth.Engine.Seccomp;
 using Berth.Http;
+using Berth.Engine.UserNamespaces;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Metadata;
@@ -114,6 +115,25 @@ internal static class Daemon
             return 1;
         }
 
+        UsernsRemap? remap = null;
+        if (!string.IsNullOrEmpty(o.UsernsRemap))
+        {
+            try
+            {
+                remap = await UsernsRemap.ForHostAsync(o.UsernsRemap).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is BerthException or IOException or UnauthorizedAccessException)
+            {
+                Log.Error("failed to start daemon: " + e.Message);
+                return 1;
+            }
+            // compat(docker): the roots become 0711, so the remapped root reaches its bundle, volumes and files.
+            var traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            File.SetUnixFileMode(dataRoot, traversable);
+            File.SetUnixFileMode(execRoot, traversable);
+            Log.Info("User namespaces: ID ranges will be mapped to subuid/subgid ranges", ("user", remap.User), ("uid", remap.RootUid), ("gid", remap.RootGid));
+        }
+
         ISnapshotter snapshotter;
         try
         {
@@ -154,6 +174,7 @@ internal static class Daemon
             Runtimes = runtimes,
             SeccompProfile = seccomp.Profile,
             SeccompProfileName = seccomp.Name,
+            UsernsRemap = remap,
         };
         var cgroups = CgroupDriver.Detect();
         ContainerRuntime.RemoveStaleSpareCgroups(cgroups);
@@ -172,6 +193,10 @@ internal static class Daemon
         var events = new EventBus();
         // A local volume with a device is mounted by the runtime's mounter, the one place storage mounts happen.
         var volumes = new VolumeService(Path.Join(dataRoot, "volumes"), new VolumeMounts((m, target) => RootfsMounter.Mount([m], target), RootfsMounter.Unmount));
+        if (remap is not null)
+        {
+            volumes.DataOwner = (remap.RootUid, remap.RootGid);
+        }
         var containers = new ContainerService(engineOptions, images, metadata, runtime, cgroups, network, volumes, events);
         await containers.RestoreAsync().ConfigureAwait(false);
         if (containers.List().Count(c => c.Driver.Length > 0 && c.Driver != snapshotter.Name) is var other and > 0)
@@ -180,7 +205,8 @@ internal static class Daemon
         }
         // A spare shim's mount namespace is copied before its container's rootfs is mounted: it needs the
         // bundles' directory to propagate mounts.
-        runtime.KeepSpare = containers.BundlesPropagate;
+        // Remapped containers never adopt a spare (its init is in the host's user namespace).
+        runtime.KeepSpare = containers.BundlesPropagate && remap is null;
         runtime.Refill();
         Log.Info("Loading containers: done.", ("containers", containers.List().Count), ("cgroup", "v" + cgroups.Version));
 

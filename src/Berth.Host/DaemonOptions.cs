@@ -42,6 +42,7 @@ internal sealed class DaemonOptions
     /// <summary>Whether DOCKER_TLS_VERIFY was set: dockerd's default for <c>--tlsverify</c>.</summary>
     public bool TlsVerifyFromEnvironment { get; set; } = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_TLS_VERIFY"));
 
+    public string? UsernsRemap { get; set; }
     public bool ShowVersion { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -89,6 +90,9 @@ internal sealed class DaemonOptions
               --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
               --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
               --tlsverify               Use TLS and verify the remote
+              --userns-remap string     User/Group setting for user namespaces: default, USER[:GROUP] or
+                                        UID[:GID] (containers' root is the first id of its /etc/subuid and
+                                        /etc/subgid ranges; default makes the user berthremap)
           -v, --version                 Print version information and quit
         """;
 
@@ -134,6 +138,7 @@ internal sealed class DaemonOptions
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
                 case "--seccomp-profile": o.SeccompProfile = Value(); break;
+                case "--userns-remap": o.UsernsRemap = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;

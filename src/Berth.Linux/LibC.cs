@@ -73,7 +73,7 @@ public static unsafe partial class LibC
     // syscall numbers (x86-64)
     public const long SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_pidfd_send_signal = 424,
         SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
-        SYS_seccomp = 317;
+        SYS_seccomp = 317, SYS_open_tree = 428, SYS_setfsuid = 122, SYS_setfsgid = 123;
 
     // seccomp(2)
     public const uint SECCOMP_SET_MODE_FILTER = 1;
@@ -100,7 +100,14 @@ public static unsafe partial class LibC
 
     // mount_setattr(2)
     public const uint AT_RECURSIVE = 0x8000;
-    public const ulong MOUNT_ATTR_RDONLY = 0x1;
+    public const ulong MOUNT_ATTR_RDONLY = 0x1, MOUNT_ATTR_IDMAP = 0x100000;
+
+    // open_tree(2)
+    public const uint OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0x80000;
+
+    // prctl(PR_SET_SECUREBITS): keep capabilities when the fs ids leave 0 (capabilities(7))
+    public const int PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28;
+    public const ulong SECBIT_NO_SETUID_FIXUP = 1 << 2;
 
     // tty ioctls (asm-generic/ioctls.h)
     public const ulong TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431, TIOCGPTPEER = 0x5441;
@@ -421,6 +428,21 @@ public static unsafe partial class LibC
             return (int)syscall(SYS_mount_setattr, dirfd, (long)pp, flags, (long)pa, sizeof(MountAttr));
         }
     }
+
+    public static int open_tree(int dirfd, string path, uint flags)
+    {
+        var p = Utf8(path);
+        fixed (byte* pp = p)
+        {
+            return (int)syscall(SYS_open_tree, dirfd, (long)pp, flags, 0, 0);
+        }
+    }
+
+    /// <summary>The raw calls (glibc's wrappers return the previous id, never an error): these return 0 or -1.
+    /// They change the calling thread's credentials only.</summary>
+    public static int setfsuid(uint fsuid) => (int)syscall(SYS_setfsuid, fsuid, 0, 0, 0, 0);
+
+    public static int setfsgid(uint fsgid) => (int)syscall(SYS_setfsgid, fsgid, 0, 0, 0, 0);
 
     public static int capget(ref CapHeader header, CapData* data)
     {

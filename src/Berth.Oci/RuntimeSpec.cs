@@ -82,12 +82,25 @@ public sealed class LinuxConfig
     public LinuxResources? Resources { get; set; }
     public string? CgroupsPath { get; set; }
     public List<LinuxNamespace> Namespaces { get; set; } = [];
+    public List<LinuxIdMapping>? UidMappings { get; set; }
+    public List<LinuxIdMapping>? GidMappings { get; set; }
     public List<LinuxDevice>? Devices { get; set; }
     public string? RootfsPropagation { get; set; }
     public List<string>? MaskedPaths { get; set; }
     public List<string>? ReadonlyPaths { get; set; }
     public string? MountLabel { get; set; }
     public LinuxSeccomp? Seccomp { get; set; }
+}
+
+/// <summary>One line of a user namespace's uid_map or gid_map: <see cref="Size"/> ids from
+/// <see cref="ContainerId"/> inside are <see cref="HostId"/> onwards outside.</summary>
+public sealed class LinuxIdMapping
+{
+    [System.Text.Json.Serialization.JsonPropertyName("containerID")]
+    public uint ContainerId { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("hostID")]
+    public uint HostId { get; set; }
+    public uint Size { get; set; }
 }
 
 /// <summary>linux.seccomp: a filter in the words of libseccomp (actions, architectures, comparison operators).</summary>

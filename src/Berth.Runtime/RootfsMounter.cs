@@ -7,9 +7,14 @@ namespace Berth.Runtime;
 /// This is the one place the engine's storage mounts happen.</summary>
 public static class RootfsMounter
 {
-    public static void Mount(IReadOnlyList<Mount> mounts, string target)
+    public static void Mount(IReadOnlyList<Mount> mounts, string target, RootfsIdMap? idmap = null)
     {
         Directory.CreateDirectory(target);
+        if (idmap is not null)
+        {
+            MountIdMapped(mounts, target, idmap);
+            return;
+        }
         foreach (var m in mounts)
         {
             var opts = MountOptions.Parse(m.Options);
@@ -24,6 +29,89 @@ public static class RootfsMounter
             else
             {
                 Mounts.Mount(m.Source, target, m.Type, opts.Flags, opts.Data.Length > 0 ? opts.Data : null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same mounts seen through a user namespace's maps (idmapped mounts): an overlay's lower dirs, and the
+    /// directory holding its upper and work dirs, are each an idmapped copy, named by its /proc/self/fd path; a
+    /// bind's source likewise. The files on disk keep the ids they have in the image: the layers serve remapped and
+    /// other containers alike, and a commit of the upper dir needs no shift back. overlayfs does the upper dir's
+    /// work with its mounter's credentials, and root has no id in a map that starts above 0: the mount is made
+    /// with the filesystem ids of the namespace's root (kernel: overlayfs refuses an idmap of its own mount).
+    /// </summary>
+    private static void MountIdMapped(IReadOnlyList<Mount> mounts, string target, RootfsIdMap idmap)
+    {
+        var trees = new List<SafeFd>();
+        try
+        {
+            foreach (var m in mounts)
+            {
+                var opts = MountOptions.Parse(m.Options);
+                if (m.Type == "bind" || opts.IsBind)
+                {
+                    var tree = IdMappedMounts.CloneIdMapped(m.Source ?? throw new InvalidOperationException($"bind mount on {target} has no source"), idmap.UserNamespace);
+                    trees.Add(tree);
+                    Mounts.Mount(tree.ProcPath, target, null, LibC.MS_BIND | (opts.Flags & LibC.MS_REC));
+                    if (opts.IsReadOnly)
+                    {
+                        Mounts.Mount(null, target, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY);
+                    }
+                    continue;
+                }
+                if (m.Type != "overlay")
+                {
+                    throw new InvalidOperationException($"a {m.Type} root filesystem cannot be idmapped");
+                }
+                var data = new List<string>();
+                string? upper = null, work = null;
+                foreach (var option in opts.Data.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var (key, value) = option.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (option[..eq], option[(eq + 1)..]) : (option, "");
+                    switch (key)
+                    {
+                        case "lowerdir":
+                            data.Add("lowerdir=" + string.Join(':', value.Split(':').Select(dir =>
+                            {
+                                var tree = IdMappedMounts.CloneIdMapped(dir, idmap.UserNamespace);
+                                trees.Add(tree);
+                                return tree.ProcPath;
+                            })));
+                            break;
+                        case "upperdir":
+                            upper = value;
+                            break;
+                        case "workdir":
+                            work = value;
+                            break;
+                        default:
+                            data.Add(option);
+                            break;
+                    }
+                }
+                if (upper is not null && work is not null)
+                {
+                    // One idmapped mount for both: overlayfs wants them on the same mount.
+                    var parent = Path.GetDirectoryName(upper);
+                    if (parent is null || Path.GetDirectoryName(work) != parent)
+                    {
+                        throw new InvalidOperationException($"upperdir {upper} and workdir {work} are not in one directory");
+                    }
+                    var tree = IdMappedMounts.CloneIdMapped(parent, idmap.UserNamespace);
+                    trees.Add(tree);
+                    data.Add("upperdir=" + Path.Join(tree.ProcPath, Path.GetFileName(upper)));
+                    data.Add("workdir=" + Path.Join(tree.ProcPath, Path.GetFileName(work)));
+                }
+                var options = string.Join(',', data);
+                IdMappedMounts.RunWithFsIds(idmap.RootUid, idmap.RootGid, () => Mounts.Mount(m.Source, target, "overlay", opts.Flags, options));
+            }
+        }
+        finally
+        {
+            foreach (var tree in trees)
+            {
+                tree.Dispose();
             }
         }
     }

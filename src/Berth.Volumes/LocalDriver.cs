@@ -124,6 +124,9 @@ internal sealed class LocalDriver(string root, VolumeMounts mounts) : VolumeDriv
         }
     }
 
+    /// <summary>The host ids a new volume's <c>_data</c> is given (the remapped root); null leaves it root's.</summary>
+    public (uint Uid, uint Gid)? DataOwner { get; set; }
+
     public override void Create(string name, IReadOnlyDictionary<string, string>? options)
     {
         ValidateOptions(options);
@@ -139,6 +142,11 @@ internal sealed class LocalDriver(string root, VolumeMounts mounts) : VolumeDriv
         {
             Directory.CreateDirectory(rootPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
             Directory.CreateDirectory(DataPath(name), (UnixFileMode)0x1ed);
+            if (DataOwner is { } owner)
+            {
+                // compat(docker): with --userns-remap, a new volume's root belongs to the containers' root.
+                Fs.Lchown(DataPath(name), owner.Uid, owner.Gid);
+            }
             LocalOpts? opts = null;
             if (options is { Count: > 0 })
             {

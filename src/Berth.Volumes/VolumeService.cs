@@ -43,6 +43,14 @@ public sealed class VolumeService
         Load();
     }
 
+    /// <summary>The host ids a new local volume's <c>_data</c> is given: with <c>--userns-remap</c>, the ids of
+    /// the containers' root, so that it can write there (as dockerd does). Null leaves it root's.</summary>
+    public (uint Uid, uint Gid)? DataOwner
+    {
+        get => _local.DataOwner;
+        set => _local.DataOwner = value;
+    }
+
     /// <summary>The local driver's root (<c>&lt;data-root&gt;/volumes</c>).</summary>
     public string Root { get; }
 

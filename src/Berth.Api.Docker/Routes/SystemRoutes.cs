@@ -116,7 +116,7 @@ internal static class SystemRoutes
             InitBinary = s.Options.InitBinary is null ? "" : "berth-init",
             RuncCommit = new CommitInfo { ID = BerthVersion.GitCommit, Expected = BerthVersion.GitCommit },
             // compat(docker): seccomp first, then cgroupns; a profile other than the default is warned about.
-            SecurityOptions = ["name=seccomp,profile=" + s.Options.SeccompProfileName, .. cgroupVersion == 2 ? ["name=cgroupns"] : Array.Empty<string>()],
+            SecurityOptions = ["name=seccomp,profile=" + s.Options.SeccompProfileName, .. s.Options.UsernsRemap is not null ? ["name=userns"] : Array.Empty<string>(), .. cgroupVersion == 2 ? ["name=cgroupns"] : Array.Empty<string>()],
             RegistryConfig = RegistryConfigOf(s.Images.Registries),
             Warnings = s.Options.SeccompProfileName == "builtin" ? null : ["WARNING: daemon is not using the default seccomp profile"],
         };

@@ -29,6 +29,10 @@ public sealed class ContainerFs : IDisposable
 
     public void Dispose() => _root.Dispose();
 
+    /// <summary>Set for a running remapped container, whose idmapped root shows host ids: archives carry the
+    /// container's ids.</summary>
+    public IdRangeShift? Unshift { get; init; }
+
     /// <summary><c>HEAD /containers/{id}/archive</c>: what <paramref name="path"/> names, its last element not
     /// followed (Docker's ResolvePath + StatPath).</summary>
     public PathStat Stat(string path)
@@ -44,7 +48,7 @@ public sealed class ContainerFs : IDisposable
     {
         using var target = Locate(path);
         var tar = new TarStreamWriter(open(target.Stat));
-        var archiver = new TreeArchiver(tar, _overlays);
+        var archiver = new TreeArchiver(tar, _overlays) { Unshift = Unshift };
         // compat(docker): TarResourceRebase(resolvedPath, filepath.Base(absPath)).
         var rebase = GoPath.Base(target.AbsPath);
         if (target.Name is null)
@@ -89,6 +93,7 @@ public sealed class ContainerFs : IDisposable
                 ApplyRootEntry = false,
                 NoOverwriteDirNonDir = options.NoOverwriteDirNonDir,
                 Owner = options.Owner,
+                IdShift = options.IdShift,
                 MaxUncompressedBytes = options.MaxUncompressedBytes,
                 MaxEntries = options.MaxEntries,
                 FileDigests = options.FileDigests,
@@ -134,7 +139,7 @@ public sealed class ContainerFs : IDisposable
     /// <summary><c>GET /containers/{id}/export</c>: the whole tree, entries named relative to the root.</summary>
     public void Export(Stream output)
     {
-        var archiver = new TreeArchiver(new TarStreamWriter(output));
+        var archiver = new TreeArchiver(new TarStreamWriter(output)) { Unshift = Unshift };
         archiver.AddDirectory(_root, null, "/");
         archiver.Finish();
     }

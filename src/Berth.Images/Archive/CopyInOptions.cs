@@ -10,6 +10,9 @@ public sealed class CopyInOptions
     /// archive's own uid and gid, as Docker does.</summary>
     public (uint Uid, uint Gid)? Owner { get; init; }
 
+    /// <summary>Added to every owner (see <see cref="Layers.LayerApplyOptions.IdShift"/>).</summary>
+    public (uint Uid, uint Gid) IdShift { get; init; }
+
     /// <summary>Decompression-bomb guard: the most bytes the uncompressed tar stream may have.</summary>
     public long MaxUncompressedBytes { get; init; } = 64L << 30;
 

@@ -27,6 +27,10 @@ internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictiona
     /// <summary>Directories are written without what is below them (a diff of listed changes).</summary>
     public bool Shallow { get; init; }
 
+    /// <summary>The owners of the tree are host ids of a remapped container (its idmapped rootfs): the archive
+    /// gets the container's, the id minus the range's start (the overflow id 65534 outside the range).</summary>
+    public IdRangeShift? Unshift { get; init; }
+
     private readonly Dictionary<(ulong Dev, ulong Ino), byte[]> _seen = [];
     private readonly byte[] _buffer = new byte[128 * 1024];
 
@@ -275,8 +279,8 @@ internal sealed unsafe class TreeArchiver(TarStreamWriter tar, IReadOnlyDictiona
             LinkName = link,
             TypeFlag = type,
             Mode = (long)((uint)typeBits | (st.st_mode & 0xfff)),
-            Uid = st.st_uid,
-            Gid = st.st_gid,
+            Uid = Unshift is { } u ? u.UidOf(st.st_uid) : st.st_uid,
+            Gid = Unshift is { } g ? g.GidOf(st.st_gid) : st.st_gid,
             Size = size,
             // compat(docker): times truncated to the second.
             MTimeSeconds = st.st_mtim.tv_sec,

@@ -28,4 +28,8 @@ public sealed class LayerApplyOptions
 
     /// <summary>When set, every entry gets this owner instead of the archive's (Docker's ChownOpts).</summary>
     public (uint Uid, uint Gid)? Owner { get; init; }
+
+    /// <summary>Added to every owner: the host ids of a remapped container's root, when the tree is written through
+    /// its idmapped rootfs (which shows host ids).</summary>
+    public (uint Uid, uint Gid) IdShift { get; init; }
 }

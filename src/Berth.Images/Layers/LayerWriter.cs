@@ -179,7 +179,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             throw BerthException.Invalid($"invalid layer entry \"{h.Name}\": the layer root cannot become a {Describe(h)}");
         }
         // compat(docker): a "./" entry carries the metadata of the root directory itself.
-        SetOwnerAndMode(_root, h, _options.Owner);
+        SetOwnerAndMode(_root, h, OwnerOf(h));
         SetXattrs(_root.Fd, h);
         _dirTimes.Add(("", ATimeOf(h), h.MTime));
     }
@@ -265,7 +265,7 @@ internal sealed unsafe class LayerWriter : IDisposable
         {
             _options.FileDigests![path] = hash.GetHashAndReset();
         }
-        SetOwnerAndMode(file, h, _options.Owner);
+        SetOwnerAndMode(file, h, OwnerOf(h));
         SetXattrs(file.Fd, h);
         SetTimes(file, ATimeOf(h), h.MTime);
     }
@@ -288,7 +288,7 @@ internal sealed unsafe class LayerWriter : IDisposable
         var dir = new SafeFd(Sys.Check(LibC.openat(parent.Fd, name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0), "openat", h.Name));
         try
         {
-            SetOwnerAndMode(dir, h, _options.Owner);
+            SetOwnerAndMode(dir, h, OwnerOf(h));
             SetXattrs(dir.Fd, h);
         }
         catch
@@ -312,7 +312,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             Replace(parent, name);
             Sys.Check(LibC.symlinkat(h.LinkName, parent.Fd, name), "symlinkat", h.Name);
         }
-        Sys.Check(LibC.fchownat(parent.Fd, name, _options.Owner?.Uid ?? h.Uid, _options.Owner?.Gid ?? h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
+        Sys.Check(LibC.fchownat(parent.Fd, name, OwnerOf(h).Uid, OwnerOf(h).Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
         // No mode (Linux symlinks have none) and no xattrs (user.* is refused on symlinks).
         SetTimesAt(parent, name, h);
     }
@@ -400,7 +400,7 @@ internal sealed unsafe class LayerWriter : IDisposable
             Sys.Check(LibC.mknodat(parent.Fd, name, type | NewFileMode, dev), "mknodat", h.Name);
         }
         // Opening a fifo or a device to get an fd would block or reach a driver: work by name under the parent fd.
-        Sys.Check(LibC.fchownat(parent.Fd, name, _options.Owner?.Uid ?? h.Uid, _options.Owner?.Gid ?? h.Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
+        Sys.Check(LibC.fchownat(parent.Fd, name, OwnerOf(h).Uid, OwnerOf(h).Gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", h.Name);
         Sys.Check(LibC.fchmodat(parent.Fd, name, h.Mode, 0), "chmod", h.Name);
         if (h.Xattrs.Count > 0)
         {
@@ -508,10 +508,14 @@ internal sealed unsafe class LayerWriter : IDisposable
         }
     }
 
-    private static void SetOwnerAndMode(SafeFd fd, TarHeader h, (uint Uid, uint Gid)? owner)
+    /// <summary>The entry's owner on disk: the archive's, or the one every entry gets, moved by the id shift.</summary>
+    private (uint Uid, uint Gid) OwnerOf(TarHeader h) =>
+        ((_options.Owner?.Uid ?? h.Uid) + _options.IdShift.Uid, (_options.Owner?.Gid ?? h.Gid) + _options.IdShift.Gid);
+
+    private static void SetOwnerAndMode(SafeFd fd, TarHeader h, (uint Uid, uint Gid) owner)
     {
         // Owner first: chown(2) clears setuid and setgid, and the mode puts them back.
-        Sys.Check(LibC.fchown(fd.Fd, owner?.Uid ?? h.Uid, owner?.Gid ?? h.Gid), "fchown", h.Name);
+        Sys.Check(LibC.fchown(fd.Fd, owner.Uid, owner.Gid), "fchown", h.Name);
         Sys.Check(LibC.fchmod(fd.Fd, h.Mode), "fchmod", h.Name);
     }
 

@@ -21,6 +21,7 @@ internal sealed class RootfsBuilder
     private readonly string _bundle;
 
     private readonly CgroupGate? _gate;
+    private CgroupDriver? _cgroupDriver;
 
     public RootfsBuilder(RuntimeSpec spec, string bundle, CgroupGate? gate = null)
     {
@@ -40,6 +41,8 @@ internal sealed class RootfsBuilder
             "unbindable" or "runbindable" => LibC.MS_UNBINDABLE | LibC.MS_REC,
             _ => LibC.MS_SLAVE | LibC.MS_REC,
         };
+        // The host's cgroup mounts as they are before the root gets any: a /sys bound from the host brings copies.
+        _cgroupDriver = CgroupDriver.Detect();
         // Nothing we mount from here on may propagate back to the host.
         Mounts.Mount(null, "/", null, propagation);
         // pivot_root needs the new root to be a mount point.
@@ -94,7 +97,18 @@ internal sealed class RootfsBuilder
         }
         using (var target = Fs.MkdirAllInRoot(root, dest))
         {
-            Mounts.Mount(m.Source ?? m.Type, target.ProcPath, m.Type, opts.Flags & ~LibC.MS_REMOUNT, opts.Data.Length > 0 ? opts.Data : null);
+            try
+            {
+                Mounts.Mount(m.Source ?? m.Type, target.ProcPath, m.Type, opts.Flags & ~LibC.MS_REMOUNT, opts.Data.Length > 0 ? opts.Data : null);
+            }
+            catch (LinuxException e) when (e.Errno == LibC.EPERM && m.Type == "sysfs" && UserNamespace.Wanted(_spec))
+            {
+                // kernel: sysfs wants the network namespace owned by the mounter's user namespace, and one joined by
+                // path (--network container:X) is not: the host's /sys instead, bound read-only, as runc does.
+                Mounts.Mount("/sys", target.ProcPath, null, LibC.MS_BIND | LibC.MS_REC);
+                using var bound = Fs.OpenInRoot(root, dest, LibC.O_PATH);
+                Mounts.Mount(null, bound.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY | (opts.Flags & (LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC)));
+            }
         }
         if (opts.Propagation != 0)
         {
@@ -179,7 +193,7 @@ internal sealed class RootfsBuilder
         // The shim creates the cgroup while this init builds the rest of the root; cgroup2 also shows the
         // mounter's cgroup namespace. Both want the container in its cgroup first.
         _gate?.Enter();
-        var driver = CgroupDriver.Detect();
+        var driver = _cgroupDriver ?? CgroupDriver.Detect();
         var flags = opts.Flags & ~(LibC.MS_BIND | LibC.MS_REC | LibC.MS_REMOUNT);
         using (var target = Fs.MkdirAllInRoot(root, dest))
         {
@@ -234,6 +248,13 @@ internal sealed class RootfsBuilder
             };
             var name = rel["/dev/".Length..];
             LibC.unlinkat(dev.Fd, name, 0);
+            if (UserNamespace.Wanted(_spec))
+            {
+                // kernel: mknod is refused in a user namespace; bind the host's node instead, as runc does.
+                using var node = CreateFileInRoot(root, rel);
+                Mounts.Mount(d.Path, node.ProcPath, null, LibC.MS_BIND);
+                continue;
+            }
             Sys.Check(LibC.mknodat(dev.Fd, name, type | (d.FileMode ?? 0x1b6) & 0xfff, LibC.makedev((uint)d.Major, (uint)d.Minor)), "mknod", d.Path);
             Sys.Check(LibC.fchownat(dev.Fd, name, d.Uid ?? 0, d.Gid ?? 0, LibC.AT_SYMLINK_NOFOLLOW), "chown", d.Path);
         }

@@ -95,6 +95,9 @@ public sealed partial class ShimServer
             }
             Keep(inRead);
             var mountNs = Keep(Fs.Open($"/proc/{_pid}/ns/mnt", LibC.O_RDONLY | LibC.O_CLOEXEC));
+            // In a user namespace the exec enters it first (berth-nsexec: a .NET process cannot), then the mount
+            // namespace it owns.
+            var userNs = UserNamespace.Wanted(_spec) ? Keep(Fs.Open($"/proc/{_pid}/ns/user", LibC.O_RDONLY | LibC.O_CLOEXEC)) : null;
             var namespaces = ExecNamespaces.Select(n => (Fd: Keep(Fs.Open($"/proc/{_pid}/ns/{n.Name}", LibC.O_RDONLY | LibC.O_CLOEXEC)), n.Flag)).ToList();
             // The container's init must still be the process we opened its namespaces through.
             if (LibC.pidfd_send_signal(_pidfd!.Fd, 0) < 0)
@@ -115,20 +118,25 @@ public sealed partial class ShimServer
                     {
                         Sys.Check(LibC.setns(fd.Fd, flag), "setns");
                     }
+                    var childFds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
+                    {
+                        [0] = inRead,
+                        [1] = outWrite,
+                        [2] = errWrite,
+                        [ContainerInit.SyncInFd] = syncRead,
+                        [ContainerInit.SyncOutFd] = statusWrite,
+                        [ExecInit.MountNamespaceFd] = mountNs,
+                    };
+                    if (userNs is not null)
+                    {
+                        childFds[ExecInit.MountNamespaceFd + 1] = userNs;
+                    }
                     pid = Spawner.Spawn(new SpawnRequest
                     {
-                        Path = self,
-                        Args = ["berth-runtime", "exec"],
+                        Path = userNs is null ? self : UserNamespace.Helper(self),
+                        Args = userNs is null ? ["berth-runtime", "exec"] : UserNamespace.JoinArgs(ExecInit.MountNamespaceFd + 1, self, ["berth-runtime", "exec"]),
                         Env = ["PATH=" + ExecLookup.DefaultPath],
-                        Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
-                        {
-                            [0] = inRead,
-                            [1] = outWrite,
-                            [2] = errWrite,
-                            [ContainerInit.SyncInFd] = syncRead,
-                            [ContainerInit.SyncOutFd] = statusWrite,
-                            [ExecInit.MountNamespaceFd] = mountNs,
-                        },
+                        Fds = childFds,
                     });
                 }
                 catch (Exception e)

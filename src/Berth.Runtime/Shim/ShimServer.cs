@@ -322,21 +322,31 @@ public sealed partial class ShimServer
                     using var nsfd = Fs.Open(path, LibC.O_RDONLY);
                     Sys.Check(LibC.setns(nsfd.Fd, flag), "setns", path);
                 }
-                Proc.Unshare(unshare);
-                _pid = Spawner.Spawn(new SpawnRequest
+                var fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
                 {
-                    Path = self,
-                    Args = ["berth-runtime", "init"],
-                    Env = ["PATH=" + Init.ExecLookup.DefaultPath],
-                    Fds = new Dictionary<int, System.Runtime.InteropServices.SafeHandle>
+                    [0] = inRead,
+                    [1] = outWrite,
+                    [2] = errWrite,
+                    [Init.ContainerInit.SyncInFd] = syncRead,
+                    [Init.ContainerInit.SyncOutFd] = statusWrite,
+                };
+                if (UserNamespace.Wanted(_spec))
+                {
+                    // The user namespace and the others with it, in one clone by a single-threaded helper: it owns
+                    // them, so the init (its root) may mount proc, sysfs and the rest.
+                    _pid = UserNamespace.SpawnInit(self, unshare, _spec.Linux!, fds);
+                }
+                else
+                {
+                    Proc.Unshare(unshare);
+                    _pid = Spawner.Spawn(new SpawnRequest
                     {
-                        [0] = inRead,
-                        [1] = outWrite,
-                        [2] = errWrite,
-                        [Init.ContainerInit.SyncInFd] = syncRead,
-                        [Init.ContainerInit.SyncOutFd] = statusWrite,
-                    },
-                });
+                        Path = self,
+                        Args = ["berth-runtime", "init"],
+                        Env = ["PATH=" + Init.ExecLookup.DefaultPath],
+                        Fds = fds,
+                    });
+                }
             }
             catch (Exception e)
             {

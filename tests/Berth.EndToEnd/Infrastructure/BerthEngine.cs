@@ -23,6 +23,12 @@ public sealed class BerthEngine : IDisposable
     internal BerthEngine(IReadOnlyList<string> daemonFlags)
     {
         Daemon = new BerthDaemon(Directory.CreateTempSubdirectory("berth-e2e-").FullName, daemonFlags);
+        if (daemonFlags.Contains("--userns-remap"))
+        {
+            // A remapped container's root reaches its bundle and binds through the daemon's directories, as
+            // dockerd's through a 0711 data root: the scratch directory is 0700 otherwise.
+            File.SetUnixFileMode(Daemon.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
         Directory.CreateDirectory(DockerConfig);
         Directory.CreateDirectory(Path.Join(Daemon.Directory, "scratch"));
         Api = new EngineApi(Daemon.Socket);

@@ -20,6 +20,25 @@ internal static class Artifacts
 
     public static Task<string> ProbeAsync() => ProbeTask.Value;
 
+    private static readonly Lazy<Task<string>> NsexecTask = new(FindOrBuildNsexecAsync);
+
+    /// <summary><c>berth-nsexec</c> beside the runtime the tests use (the shim looks for it there): the one
+    /// <c>make build</c> put there if it is newer than its source, else compiled here with musl-gcc.</summary>
+    public static Task<string> NsexecAsync() => NsexecTask.Value;
+
+    private static async Task<string> FindOrBuildNsexecAsync()
+    {
+        var runtime = await RuntimeAsync();
+        var source = Path.Join(RepoRoot, "src", "berth-init", "nsexec.c");
+        var helper = Path.Join(Path.GetDirectoryName(runtime), "berth-nsexec");
+        if (File.Exists(helper) && File.GetLastWriteTimeUtc(helper) > File.GetLastWriteTimeUtc(source))
+        {
+            return helper;
+        }
+        var (code, output) = await Host.RunAsync("/usr/bin/musl-gcc", ["-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o", helper, source], PublishTimeout, RepoRoot);
+        return code == 0 ? helper : throw new InvalidOperationException($"musl-gcc {source} failed ({code}):\n{output}");
+    }
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     private static async Task<string> FindOrPublishAsync(string envVar, string project, string name, string[] sources, string[] candidates)
