@@ -46,6 +46,8 @@ public sealed partial class ContainerService
         var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double mounted = 0, bundled = 0, created = 0;
+        // Volume subpaths, bound in the bundle until the init has mounted them (MountVolumes).
+        var subpaths = new List<string>();
         try
         {
             Directory.CreateDirectory(bundle);
@@ -71,8 +73,8 @@ public sealed partial class ContainerService
             {
                 WriteEtcFiles(c, endpoints);
             }
-            var userMounts = MountVolumes(entry, rootfs);
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
+            var userMounts = MountVolumes(entry, rootfs, subpaths);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private" || MayMountCgroupV1(c), _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -95,6 +97,7 @@ public sealed partial class ContainerService
                 _cgroups.BeginMigrationWarmup();
             }
             var (shim, ready) = await _runtime.CreateAsync(shimOptions, spec, ct).ConfigureAwait(false);
+            UnmountSubpaths(subpaths); // the root is built
             try
             {
                 AttachNetworks(c, ready.Pid);
@@ -163,6 +166,28 @@ public sealed partial class ContainerService
             }
             throw new BerthException(kind, $"failed to create task for container: failed to start container process: {message}: unknown", e);
         }
+        finally
+        {
+            UnmountSubpaths(subpaths);
+        }
+    }
+
+    /// <summary>Undoes the binds of volume subpaths made for a start (the container keeps its own).</summary>
+    private static void UnmountSubpaths(List<string> mountPoints)
+    {
+        foreach (var mountPoint in mountPoints)
+        {
+            RootfsMounter.Unmount(mountPoint);
+            if (Directory.Exists(mountPoint))
+            {
+                Directory.Delete(mountPoint);
+            }
+            else
+            {
+                File.Delete(mountPoint);
+            }
+        }
+        mountPoints.Clear();
     }
 
     /// <summary>Docker creates a missing working directory, owned by the container's user.</summary>
@@ -424,4 +449,14 @@ public sealed partial class ContainerService
             return _containers.Values.Count(e => predicate(e.Container));
         }
     }
+
+    /// <summary>
+    /// CVE-2022-0492: on cgroup v1, a container that holds CAP_SYS_ADMIN (and so may mount, under Docker's seccomp
+    /// profile) would mount a hierarchy at its root and write its release_agent, which the kernel runs as root on the
+    /// host. Docker leaves this to AppArmor; Berth gives such a container a cgroup namespace of its own whatever
+    /// <c>--cgroupns</c> says: a hierarchy it mounts is rooted at its own cgroup, which has no release_agent, and it
+    /// cannot create one. <c>--privileged</c> is exempt: it is given the host's cgroup tree, writable, by design.
+    /// </summary>
+    private bool MayMountCgroupV1(Container c) =>
+        _cgroups.Version == 1 && !c.HostConfig.Privileged && LinuxCapabilities.For(c.HostConfig, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available).Contains("CAP_SYS_ADMIN");
 }

@@ -73,7 +73,7 @@ public static unsafe partial class LibC
     // syscall numbers (x86-64)
     public const long SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_pidfd_send_signal = 424,
         SYS_pidfd_open = 434, SYS_openat2 = 437, SYS_close_range = 436, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
-        SYS_seccomp = 317;
+        SYS_open_tree = 428, SYS_seccomp = 317;
 
     // seccomp(2)
     public const uint SECCOMP_SET_MODE_FILTER = 1;
@@ -98,8 +98,8 @@ public static unsafe partial class LibC
         public SockFilter* filter;
     }
 
-    // mount_setattr(2)
-    public const uint AT_RECURSIVE = 0x8000;
+    // mount_setattr(2), open_tree(2)
+    public const uint AT_RECURSIVE = 0x8000, OPEN_TREE_CLONE = 1;
     public const ulong MOUNT_ATTR_RDONLY = 0x1;
 
     // tty ioctls (asm-generic/ioctls.h)
@@ -409,6 +409,15 @@ public static unsafe partial class LibC
         fixed (OpenHow* ph = &how)
         {
             return (int)syscall(SYS_openat2, dirfd, (long)pp, (long)ph, sizeof(OpenHow), 0);
+        }
+    }
+
+    public static int open_tree(int dirfd, string path, uint flags)
+    {
+        var p = Utf8(path);
+        fixed (byte* pp = p)
+        {
+            return (int)syscall(SYS_open_tree, dirfd, (long)pp, flags, 0, 0);
         }
     }
 
