@@ -436,7 +436,15 @@ public sealed partial class ShimServer
             AbandonSandbox();
             throw new InvalidOperationException("create cgroup: " + e.Message, e);
         }
-        Fs.WriteAll(_initSync!, "G"u8, "init sync");
+        try
+        {
+            Fs.WriteAll(_initSync!, "G"u8, "init sync");
+        }
+        catch (LinuxException e) when (e.Errno == LibC.EPIPE)
+        {
+            // The init failed and exited while it built the root, before it waited for 'G': its words are on the
+            // status pipe, read below, and say more than this write's EPIPE.
+        }
         // 'C' alone means created; 'E' is followed by the error and end-of-file; 'T' names the terminal's master.
         var first = new byte[1];
         var got = Fs.Read(_initStatus!, first);
