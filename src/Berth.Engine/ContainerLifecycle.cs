@@ -74,7 +74,7 @@ public sealed partial class ContainerService
                 WriteEtcFiles(c, endpoints);
             }
             var userMounts = MountVolumes(entry, rootfs, subpaths);
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private" || MayMountCgroupV1(c), _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private" || MayMountCgroups(c), _options.InitBinary, networkOwner, userMounts, _options.SeccompProfile);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;
@@ -451,12 +451,13 @@ public sealed partial class ContainerService
     }
 
     /// <summary>
-    /// CVE-2022-0492: on cgroup v1, a container that holds CAP_SYS_ADMIN (and so may mount, under Docker's seccomp
-    /// profile) would mount a hierarchy at its root and write its release_agent, which the kernel runs as root on the
-    /// host. Docker leaves this to AppArmor; Berth gives such a container a cgroup namespace of its own whatever
-    /// <c>--cgroupns</c> says: a hierarchy it mounts is rooted at its own cgroup, which has no release_agent, and it
-    /// cannot create one. <c>--privileged</c> is exempt: it is given the host's cgroup tree, writable, by design.
+    /// CVE-2022-0492: a container that holds CAP_SYS_ADMIN (and so may mount, under Docker's seccomp profile) in the
+    /// host's cgroup namespace would mount a cgroup v1 hierarchy at its root (on v1 an existing one, on v2 a named one it
+    /// creates) and write its release_agent, which the kernel runs as root on the host. Docker leaves this to
+    /// AppArmor; Berth gives such a container a cgroup namespace of its own whatever <c>--cgroupns</c> says: a
+    /// hierarchy it mounts is rooted at its own cgroup, which has no release_agent, and it cannot create one.
+    /// <c>--privileged</c> is exempt: it is given the host's cgroup tree, writable, by design.
     /// </summary>
-    private bool MayMountCgroupV1(Container c) =>
-        _cgroups.Version == 1 && !c.HostConfig.Privileged && LinuxCapabilities.For(c.HostConfig, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available).Contains("CAP_SYS_ADMIN");
+    private static bool MayMountCgroups(Container c) =>
+        !c.HostConfig.Privileged && LinuxCapabilities.For(c.HostConfig, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available).Contains("CAP_SYS_ADMIN");
 }
