@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Writes src/Berth.Runtime/Seccomp/SyscallTable.Data.cs: syscall name -> number for x86_64 and i386, read from the
-kernel's UAPI headers (linux-libc-dev) plus the calls newer than those headers (numbers from the kernel's
-syscall_64.tbl / syscall_32.tbl). Run it again when the headers grow."""
-import re, sys
+"""Writes src/Berth.Runtime/Seccomp/SyscallTable.Data.cs: syscall name -> number for x86_64, i386 and aarch64, read
+from the kernel's UAPI headers (linux-libc-dev) plus the calls newer than those headers (numbers from the kernel's
+syscall_64.tbl / syscall_32.tbl / scripts/syscall.tbl). aarch64 has the generic table, asm-generic/unistd.h, with
+the __ARCH_WANT_* of arch/arm64/include/uapi/asm/unistd.h (and memfd_secret, arch/arm64/kernel/Makefile.syscalls),
+read through the C preprocessor. Run it again when the headers grow."""
+import re, subprocess, sys
 
 HEADERS = "/usr/include/x86_64-linux-gnu/asm"
 # Newer than the installed headers: (number, name, arches).
 NEWER = [
     (335, "uretprobe", ["x86_64"]), (451, "cachestat", None), (452, "fchmodat2", None),
-    (453, "map_shadow_stack", ["x86_64"]), (454, "futex_wake", None), (455, "futex_wait", None),
+    (453, "map_shadow_stack", ["x86_64", "aarch64"]), (454, "futex_wake", None), (455, "futex_wait", None),
     (456, "futex_requeue", None), (457, "statmount", None), (458, "listmount", None),
     (459, "lsm_get_self_attr", None), (460, "lsm_set_self_attr", None), (461, "lsm_list_modules", None),
     (462, "mseal", None), (463, "setxattrat", None), (464, "getxattrat", None), (465, "listxattrat", None),
@@ -37,7 +39,21 @@ def emit(name, table):
     out.append(line.rstrip() + '";\n')
     return "".join(out)
 
-tables = {"x86_64": read(f"{HEADERS}/unistd_64.h"), "x86": read(f"{HEADERS}/unistd_32.h")}
+def read_generic():
+    wants = ["RENAMEAT", "NEW_STAT", "SET_GET_RLIMIT", "SYS_CLONE3", "MEMFD_SECRET"]
+    macros = subprocess.run(["gcc", "-E", "-dM", "-D__BITS_PER_LONG=64", *[f"-D__ARCH_WANT_{w}" for w in wants], "-"],
+                            input="#include <asm-generic/unistd.h>\n", capture_output=True, text=True, check=True).stdout
+    defines = dict(re.findall(r"#define (__NR3264_\w+|__NR_\w+) (\S+)\n", macros))
+    table = {}
+    for name, value in defines.items():
+        # __NR_syscalls is the count and __NR_arch_specific_syscall the start of a range, not calls
+        if name.startswith("__NR_") and name not in ("__NR_syscalls", "__NR_arch_specific_syscall"):
+            while value in defines:
+                value = defines[value]
+            table[name[len("__NR_"):]] = int(value)
+    return table
+
+tables = {"x86_64": read(f"{HEADERS}/unistd_64.h"), "x86": read(f"{HEADERS}/unistd_32.h"), "aarch64": read_generic()}
 for nr, n, arches in NEWER:
     for arch, table in tables.items():
         if arches is None or arch in arches:
@@ -48,4 +64,4 @@ namespace Berth.Runtime.Seccomp;
 
 internal static partial class SyscallTable
 {
-""" + emit("X86_64Names", tables["x86_64"]) + "\n" + emit("X86Names", tables["x86"]) + "}\n")
+""" + emit("X86_64Names", tables["x86_64"]) + "\n" + emit("X86Names", tables["x86"]) + "\n" + emit("Aarch64Names", tables["aarch64"]) + "}\n")

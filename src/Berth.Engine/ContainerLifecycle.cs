@@ -48,6 +48,8 @@ public sealed partial class ContainerService
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double mounted = 0, bundled = 0, created = 0;
         var inRuntime = false; // before the runtime runs anything, an error is the daemon's own and goes out as is
+        // Volume subpaths, bound in the bundle until the init has mounted them (MountVolumes).
+        var subpaths = new List<string>();
         try
         {
             var (pidOwner, ipcOwner) = NamespaceOwners(c.HostConfig);
@@ -76,8 +78,8 @@ public sealed partial class ContainerService
             {
                 WriteEtcFiles(c, endpoints);
             }
-            var userMounts = MountVolumes(entry, rootfs);
-            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private", _options.InitBinary, shared, userMounts, _options.SeccompProfile);
+            var userMounts = MountVolumes(entry, rootfs, subpaths);
+            var spec = SpecBuilder.Build(c, user, rootfs, cgroupsPath, c.HostConfig.CgroupnsMode == "private" || MayMountCgroups(c), _options.InitBinary, shared, userMounts, _options.SeccompProfile);
             if (remap is not null)
             {
                 AddUserNamespace(spec, remap);
@@ -106,6 +108,7 @@ public sealed partial class ContainerService
             }
             inRuntime = true;
             var (shim, ready) = await _runtime.CreateAsync(shimOptions, spec, ct).ConfigureAwait(false);
+            UnmountSubpaths(subpaths); // the root is built
             try
             {
                 AttachNetworks(c, ready.Pid);
@@ -178,6 +181,28 @@ public sealed partial class ContainerService
             }
             throw new BerthException(kind, $"failed to create task for container: failed to start container process: {message}: unknown", e);
         }
+        finally
+        {
+            UnmountSubpaths(subpaths);
+        }
+    }
+
+    /// <summary>Undoes the binds of volume subpaths made for a start (the container keeps its own).</summary>
+    private static void UnmountSubpaths(List<string> mountPoints)
+    {
+        foreach (var mountPoint in mountPoints)
+        {
+            RootfsMounter.Unmount(mountPoint);
+            if (Directory.Exists(mountPoint))
+            {
+                Directory.Delete(mountPoint);
+            }
+            else
+            {
+                File.Delete(mountPoint);
+            }
+        }
+        mountPoints.Clear();
     }
 
     /// <summary>Docker creates a missing working directory, owned by the container's user.</summary>
@@ -447,4 +472,15 @@ public sealed partial class ContainerService
             return _containers.Values.Count(e => predicate(e.Container));
         }
     }
+
+    /// <summary>
+    /// CVE-2022-0492: a container that holds CAP_SYS_ADMIN (and so may mount, under Docker's seccomp profile) in the
+    /// host's cgroup namespace would mount a cgroup v1 hierarchy at its root (on v1 an existing one, on v2 a named one it
+    /// creates) and write its release_agent, which the kernel runs as root on the host. Docker leaves this to
+    /// AppArmor; Berth gives such a container a cgroup namespace of its own whatever <c>--cgroupns</c> says: a
+    /// hierarchy it mounts is rooted at its own cgroup, which has no release_agent, and it cannot create one.
+    /// <c>--privileged</c> is exempt: it is given the host's cgroup tree, writable, by design.
+    /// </summary>
+    private static bool MayMountCgroups(Container c) =>
+        !c.HostConfig.Privileged && LinuxCapabilities.For(c.HostConfig, SpecBuilder.DefaultCapabilities, LinuxCapabilities.Available).Contains("CAP_SYS_ADMIN");
 }

@@ -223,7 +223,7 @@ public sealed partial class ContainerService
     /// At start, with the rootfs mounted at <paramref name="rootfs"/>: mounts the volumes, fills new empty ones
     /// from the image, creates missing <c>-v</c> sources, and returns the mounts for the spec.
     /// </summary>
-    private List<OciMount> MountVolumes(ContainerEntry entry, string rootfs)
+    private List<OciMount> MountVolumes(ContainerEntry entry, string rootfs, List<string> subpaths)
     {
         var c = entry.Container;
         var mounts = new List<OciMount>();
@@ -243,7 +243,7 @@ public sealed partial class ContainerService
                         {
                             CopyImageContent(rootfs, m.Destination, path);
                         }
-                        var source = m.Subpath.Length == 0 ? path : SubpathOf(path, m.Subpath);
+                        var source = m.Subpath.Length == 0 ? path : SubpathOf(path, m.Subpath, Path.Join(BundleOf(c.Id), "subpath-" + subpaths.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), subpaths);
                         mounts.Add(new OciMount { Destination = m.Destination, Type = "bind", Source = source, Options = ["rbind", m.RW ? "rw" : "ro", "rprivate"] });
                         break;
                     }
@@ -329,8 +329,13 @@ public sealed partial class ContainerService
     }
 
     /// <summary>A <c>volume-subpath</c> inside the volume: it must exist, and no part of it may be a symlink (the
-    /// volume's content is the containers', and a link could point the mount anywhere on the host).</summary>
-    private static string SubpathOf(string volumePath, string subpath)
+    /// volume's content is the containers', and a link could point the mount anywhere on the host). What is checked
+    /// must be what is mounted: a container sharing the volume can swap a part for a link in between (CVE-2021-30465's
+    /// race, on the source). So the subpath is opened once, beneath the volume and following no link, and bound from
+    /// that descriptor onto <paramref name="mountPoint"/> in the bundle (under the shared exec root, so a spare's init
+    /// sees it too), which the runtime binds: a path no container can change. The bind is undone once the container's
+    /// root is built (<paramref name="made"/>), as moby does.</summary>
+    private static string SubpathOf(string volumePath, string subpath, string mountPoint, List<string> made)
     {
         var path = volumePath;
         foreach (var part in subpath.Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -345,7 +350,31 @@ public sealed partial class ContainerService
                 throw BerthException.Invalid($"cannot access path {path}: it is a symbolic link");
             }
         }
-        return path;
+        using var volume = Fs.Open(volumePath, LibC.O_PATH | LibC.O_DIRECTORY);
+        SafeFd handle;
+        try
+        {
+            handle = Fs.OpenBeneathNoSymlinks(volume, subpath, LibC.O_PATH);
+        }
+        catch (LinuxException e) when (e.Errno is LibC.ELOOP or LibC.ENOENT or LibC.ENOTDIR or LibC.EXDEV)
+        {
+            throw BerthException.Invalid($"cannot access path {path}: it changed while it was checked ({e.Message})");
+        }
+        using (handle)
+        {
+            var isDir = (Fs.Fstat(handle).st_mode & LibC.S_IFMT) == LibC.S_IFDIR;
+            if (isDir)
+            {
+                Directory.CreateDirectory(mountPoint);
+            }
+            else
+            {
+                File.WriteAllBytes(mountPoint, []);
+            }
+            made.Add(mountPoint);
+            Mounts.Mount(handle.ProcPath, mountPoint, null, LibC.MS_BIND);
+        }
+        return mountPoint;
     }
 
     /// <summary>Docker refuses a shared or slave bind of a path whose host mount does not propagate.</summary>

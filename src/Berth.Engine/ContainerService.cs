@@ -235,6 +235,15 @@ public sealed partial class ContainerService
         var bundle = BundleOf(id);
         RootfsMounter.Unmount(Path.Join(bundle, "rootfs"));
         RootfsMounter.Unmount(ShmOf(id));
+        // A start that failed may leave volume subpaths bound in the bundle: deleting through them would delete
+        // the volume's files.
+        if (Directory.Exists(bundle))
+        {
+            foreach (var subpath in Directory.EnumerateDirectories(bundle, "subpath-*"))
+            {
+                RootfsMounter.Unmount(subpath);
+            }
+        }
         DeleteBundle(bundle);
         File.Delete(SocketOf(id));
     }

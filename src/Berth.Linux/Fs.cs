@@ -46,6 +46,19 @@ public static unsafe class Fs
         return new SafeFd(fd);
     }
 
+    /// <summary>Opens <paramref name="path"/> beneath <paramref name="dir"/> following no symlink at all (openat2 with
+    /// RESOLVE_BENEATH and RESOLVE_NO_SYMLINKS): a link anywhere on the path fails with ELOOP, a <c>..</c> out of
+    /// <paramref name="dir"/> with EXDEV.</summary>
+    public static SafeFd OpenBeneathNoSymlinks(SafeFd dir, string path, int flags)
+    {
+        var how = new LibC.OpenHow
+        {
+            flags = (ulong)(flags | LibC.O_CLOEXEC),
+            resolve = LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_SYMLINKS | LibC.RESOLVE_NO_MAGICLINKS,
+        };
+        return new SafeFd(Sys.Check(LibC.openat2(dir.Fd, Relative(path), how), "openat2", path));
+    }
+
     /// <summary>Creates every missing directory of <paramref name="path"/> under <paramref name="root"/>, never
     /// following a symlink out of it, and returns an O_PATH handle to the last one.</summary>
     public static SafeFd MkdirAllInRoot(SafeFd root, string path, uint mode = 0x1ed) => MkdirAllInRoot(root, path, mode, null, out _);

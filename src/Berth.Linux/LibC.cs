@@ -419,6 +419,15 @@ public static unsafe partial class LibC
         }
     }
 
+    public static int open_tree(int dirfd, string path, uint flags)
+    {
+        var p = Utf8(path);
+        fixed (byte* pp = p)
+        {
+            return (int)syscall(SYS_open_tree, dirfd, (long)pp, flags, 0, 0);
+        }
+    }
+
     public static int mount_setattr(int dirfd, string path, uint flags, in MountAttr attr)
     {
         var p = Utf8(path);
@@ -426,15 +435,6 @@ public static unsafe partial class LibC
         fixed (MountAttr* pa = &attr)
         {
             return (int)syscall(SYS_mount_setattr, dirfd, (long)pp, flags, (long)pa, sizeof(MountAttr));
-        }
-    }
-
-    public static int open_tree(int dirfd, string path, uint flags)
-    {
-        var p = Utf8(path);
-        fixed (byte* pp = p)
-        {
-            return (int)syscall(SYS_open_tree, dirfd, (long)pp, flags, 0, 0);
         }
     }
 

@@ -272,4 +272,26 @@ public sealed class VolumeTests(BerthEngine engine)
             Remove("e2e-vol-plug", "e2e-vol-plug-own");
         }
     }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AStartThatFailsKeepsTheFilesOfAVolumeSubpath(string client)
+    {
+        // The subpath is bound in the bundle for the start; removing the bundle of a failed start must not
+        // delete through that bind into the volume.
+        var volume = $"subpath-keep-{client}";
+        engine.Docker("volume", "create", volume).Ok();
+        try
+        {
+            engine.Docker("run", "--rm", "-v", volume + ":/v", "busybox", "sh", "-c", "mkdir /v/sub && echo kept > /v/sub/file").Ok();
+            var r = engine.Cli(client, "run", "--rm", "--mount", $"type=volume,src={volume},dst=/data,volume-subpath=sub", "busybox", "/no/such/program");
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Equal("kept", engine.Docker("run", "--rm", "-v", volume + ":/v", "busybox", "cat", "/v/sub/file").Ok());
+        }
+        finally
+        {
+            engine.Docker("volume", "rm", "-f", volume);
+        }
+    }
 }

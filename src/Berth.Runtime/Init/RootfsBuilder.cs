@@ -310,6 +310,7 @@ internal sealed class RootfsBuilder
             using var mounted = Fs.OpenInRoot(root, p, LibC.O_PATH);
             Mounts.Mount(null, mounted.ProcPath, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC);
         }
+        using var devNull = linux.MaskedPaths is { Count: > 0 } ? OpenNullDevice(root) : null;
         foreach (var p in linux.MaskedPaths ?? [])
         {
             using var fd = Fs.TryOpenInRoot(root, p, LibC.O_PATH);
@@ -324,8 +325,27 @@ internal sealed class RootfsBuilder
             }
             else
             {
-                Mounts.Mount("/dev/null", fd.ProcPath, null, LibC.MS_BIND);
+                Mounts.Mount(devNull!.ProcPath, fd.ProcPath, null, LibC.MS_BIND);
             }
         }
+    }
+
+    /// <summary>
+    /// The container's /dev/null, to bind over masked files. It is the container's to make (a /dev of the user's is
+    /// a volume another container can fill), so it is opened without following a link and must be the null device
+    /// (CVE-2025-31133: a /dev/null that was a link to /proc/sys/kernel/core_pattern put that file where a masked
+    /// one was, and a missing one left the paths unmasked). The bind is made from this descriptor, not the path.
+    /// </summary>
+    private static SafeFd OpenNullDevice(SafeFd root)
+    {
+        var fd = Fs.TryOpenInRoot(root, "/dev/null", LibC.O_PATH | LibC.O_NOFOLLOW)
+            ?? throw new InvalidOperationException("cannot mask paths: /dev/null is missing");
+        var st = Fs.Fstat(fd);
+        if ((st.st_mode & LibC.S_IFMT) != LibC.S_IFCHR || st.st_rdev != LibC.makedev(1, 3))
+        {
+            fd.Dispose();
+            throw new InvalidOperationException("cannot mask paths: /dev/null is not the null device (1:3)");
+        }
+        return fd;
     }
 }

@@ -9,9 +9,10 @@ public sealed record SeccompProgram(LibC.SockFilter[] Instructions, uint Flags);
 /// <summary>
 /// Turns an OCI <c>linux.seccomp</c> into a classic BPF program, with libseccomp's and runc's meaning:
 /// <list type="bullet">
-/// <item>the architecture is checked first; the native one (x86_64) and each listed one Berth has a table for (x86)
-/// get their own branch; any other, and x32 calls (<c>nr ≥ 0x40000000</c> under x86_64, which Berth has no
-/// table for), kill the process — else a 32-bit or x32 call would pass a filter written in x86_64 numbers;</item>
+/// <item>the architecture is checked first; the native one (x86_64 or aarch64) and each listed one its kernel also
+/// runs that Berth has a table for (x86 on x86_64) get their own branch, with that architecture's numbers; any other
+/// (32-bit arm on aarch64), and x32 calls (<c>nr ≥ 0x40000000</c> under x86_64, which Berth has no table for), kill
+/// the process — else a 32-bit or x32 call would pass a filter written in another architecture's numbers;</item>
 /// <item>a name this architecture does not have is skipped, as libseccomp skips it;</item>
 /// <item>a rule whose action is the default action is left out (runc);</item>
 /// <item>the arguments of one rule must all hold (AND), unless two compare the same argument: then each is a rule
@@ -28,7 +29,8 @@ public static class SeccompCompiler
 {
     private const int Leaf = 6;
 
-    /// <summary>libseccomp's name for the architecture filters are compiled for (<c>SCMP_ARCH_X86_64</c>).</summary>
+    /// <summary>libseccomp's name for the architecture filters are compiled for (<c>SCMP_ARCH_X86_64</c>,
+    /// <c>SCMP_ARCH_AARCH64</c>).</summary>
     public static string NativeArchitecture => SyscallTable.Native.Name;
 
     public static SeccompProgram Compile(LinuxSeccomp spec) => Compile(spec, SyscallTable.Native);

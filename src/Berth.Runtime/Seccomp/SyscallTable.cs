@@ -16,7 +16,8 @@ internal sealed class SeccompArch
 
 internal static partial class SyscallTable
 {
-    public const uint AUDIT_ARCH_X86_64 = 0xC000003E, AUDIT_ARCH_I386 = 0x40000003;
+    // kernel: AUDIT_ARCH_* = the ELF machine | __AUDIT_ARCH_64BIT (0x80000000) | __AUDIT_ARCH_LE (0x40000000).
+    public const uint AUDIT_ARCH_X86_64 = 0xC000003E, AUDIT_ARCH_I386 = 0x40000003, AUDIT_ARCH_AARCH64 = 0xC00000B7;
 
     /// <summary>x86_64 calls with this bit set are the x32 ABI's (<c>__X32_SYSCALL_BIT</c>).</summary>
     public const uint X32SyscallBit = 0x40000000;
@@ -24,6 +25,10 @@ internal static partial class SyscallTable
     public static SeccompArch X86_64 { get; } = new() { Name = "SCMP_ARCH_X86_64", AuditArch = AUDIT_ARCH_X86_64, Is64Bit = true, Syscalls = Parse(X86_64Names) };
 
     public static SeccompArch X86 { get; } = new() { Name = "SCMP_ARCH_X86", AuditArch = AUDIT_ARCH_I386, Is64Bit = false, Syscalls = Parse(X86Names) };
+
+    /// <summary>arm64: the kernel's generic table (asm-generic/unistd.h), so no open, mkdir or fork, only their *at
+    /// and clone forms.</summary>
+    public static SeccompArch Aarch64 { get; } = new() { Name = "SCMP_ARCH_AARCH64", AuditArch = AUDIT_ARCH_AARCH64, Is64Bit = true, Syscalls = Parse(Aarch64Names) };
 
     /// <summary>Every architecture name of the OCI spec (libseccomp's), so that a profile naming one of another
     /// host is accepted and the name only checked for spelling.</summary>
@@ -36,14 +41,17 @@ internal static partial class SyscallTable
         "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
     }.ToFrozenSet(StringComparer.Ordinal);
 
-    /// <summary>The architecture this process runs as, with the ones its kernel also runs (x86 on x86_64).</summary>
+    /// <summary>The architecture this process runs as.</summary>
     public static SeccompArch Native => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
     {
         System.Runtime.InteropServices.Architecture.X64 => X86_64,
+        System.Runtime.InteropServices.Architecture.Arm64 => Aarch64,
         var a => throw new SeccompException($"seccomp: no system call table for {a.ToString().ToLowerInvariant()} in this build"),
     };
 
-    /// <summary>The architectures of <paramref name="native"/>'s kernel that Berth has tables for, by name.</summary>
+    /// <summary>The architectures of <paramref name="native"/>'s kernel that Berth has tables for, by name: the native
+    /// one, and i386 on x86_64. arm64 kernels also run 32-bit arm (SCMP_ARCH_ARM), which has no table here: its calls
+    /// are killed, as every architecture's a filter has no branch for.</summary>
     public static SeccompArch? Compatible(SeccompArch native, string name) =>
         native == X86_64 && name == X86.Name ? X86 : name == native.Name ? native : null;
 

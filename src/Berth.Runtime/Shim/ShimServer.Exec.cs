@@ -105,7 +105,7 @@ public sealed partial class ShimServer
                 throw new ShimExecException(126, "container is not running");
             }
             Fs.WriteAll(syncWrite, ExecInit.RequestMessage(request), "exec sync");
-            var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
+            var self = ContainerSideBinary;
             var pid = 0;
             Exception? failure = null;
             // A thread of its own: after setns(CLONE_NEWPID) it could never start a thread again, and the

@@ -51,6 +51,31 @@ public sealed partial class ShimServer
     private string _status = "created";
     private int _runtimePid;
 
+    /// <summary>
+    /// What the init and exec processes are started from: this binary, as a detached read-only bind mount
+    /// (CVE-2019-5736). They run in the container's namespaces, where its processes can open their /proc/PID/exe; and
+    /// a program that is a <c>#!/proc/self/exe</c> script makes the kernel run this binary inside the container, with
+    /// the container's ELF interpreter, so the container's code holds it. Through that mount the file cannot be
+    /// opened for writing (EROFS), which rests neither on the kernel refusing writes to a running binary (ETXTBSY)
+    /// nor on a shim still running it. The child reaches it as /proc/SHIM/fd/N, resolved before its exec; the
+    /// descriptor is close-on-exec, so it reaches no container. A kernel without open_tree or mount_setattr (before
+    /// 5.12) gets the binary itself, which ETXTBSY still guards while this shim runs it.
+    /// </summary>
+    private static string ContainerSideBinary => ReadOnlySelf.Value.Path;
+
+    private static readonly Lazy<(SafeFd? Tree, string Path)> ReadOnlySelf = new(() =>
+    {
+        try
+        {
+            var tree = Mounts.CloneReadOnly("/proc/self/exe");
+            return (tree, $"/proc/{Environment.ProcessId}/fd/{tree.Fd}");
+        }
+        catch (LinuxException e) when (e.Errno == LibC.ENOSYS)
+        {
+            return (null, Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path"));
+        }
+    });
+
     private ShimServer(ShimOptions options, RuntimeSpec spec)
     {
         _options = options;
@@ -305,7 +330,7 @@ public sealed partial class ShimServer
         var (syncRead, syncWrite) = Fs.Pipe();
         var (statusRead, statusWrite) = Fs.Pipe();
         (_stdout, _stderr, _stdin, _initSync, _initStatus) = (outRead, errRead, inWrite, syncWrite, statusRead);
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
+        var self = ContainerSideBinary;
         Exception? failure = null;
         // A thread of its own: after unshare(CLONE_NEWPID) it could never start a thread again, and the namespaces
         // it enters must not leak into the shim's other threads.
@@ -424,7 +449,15 @@ public sealed partial class ShimServer
             AbandonSandbox();
             throw new InvalidOperationException("create cgroup: " + e.Message, e);
         }
-        Fs.WriteAll(_initSync!, "G"u8, "init sync");
+        try
+        {
+            Fs.WriteAll(_initSync!, "G"u8, "init sync");
+        }
+        catch (LinuxException e) when (e.Errno == LibC.EPIPE)
+        {
+            // The init failed and exited while it built the root, before it waited for 'G': its words are on the
+            // status pipe, read below, and say more than this write's EPIPE.
+        }
         // 'C' alone means created; 'E' is followed by the error and end-of-file; 'T' names the terminal's master.
         var first = new byte[1];
         var got = Fs.Read(_initStatus!, first);

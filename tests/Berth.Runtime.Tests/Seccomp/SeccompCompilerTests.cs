@@ -169,6 +169,66 @@ public sealed class SeccompCompilerTests
         Assert.Equal(KillProcess, both.Run(unchecked((int)0x40000000) | Getpid));
     }
 
+    // aarch64 numbers: the kernel's generic table (asm-generic/unistd.h), which has no mkdir, open or fork.
+    private const int A64Read = 63, A64Getpid = 172, A64Mkdirat = 34, A64Openat = 56, A64Unshare = 97, A64Clone = 220;
+
+    private static Filter CompileAarch64(string defaultAction, List<string>? arches, params LinuxSyscall[] rules) =>
+        new(SeccompCompiler.Compile(new LinuxSeccomp { DefaultAction = defaultAction, Architectures = arches, Syscalls = [.. rules] }, SyscallTable.Aarch64));
+
+    [Fact]
+    public void On_aarch64_the_arch_check_is_aarch64s_and_the_calls_have_its_numbers()
+    {
+        var p = CompileAarch64("SCMP_ACT_ERRNO", ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"], Rule("read getpid mkdir mkdirat openat", "SCMP_ACT_ALLOW"), Rule("clone", "SCMP_ACT_ERRNO", 22));
+        Assert.Equal(Allow, p.RunAs(Aarch64, A64Read));
+        Assert.Equal(Allow, p.RunAs(Aarch64, A64Getpid));
+        Assert.Equal(Allow, p.RunAs(Aarch64, A64Mkdirat));
+        Assert.Equal(Allow, p.RunAs(Aarch64, A64Openat));
+        Assert.Equal(Errno(22), p.RunAs(Aarch64, A64Clone));
+        Assert.Equal(Errno(1), p.RunAs(Aarch64, A64Unshare));
+        // x86_64's numbers mean other calls here: its getpid (39) is aarch64's umount2, refused.
+        Assert.Equal(Errno(1), p.RunAs(Aarch64, Getpid));
+        // Above every named call (clone, 220): ENOSYS; no x32 range on aarch64.
+        Assert.Equal(Errno(38), p.RunAs(Aarch64, 435));
+        Assert.Equal(Errno(38), p.RunAs(Aarch64, unchecked((int)0x40000000) | A64Getpid));
+        // Any other architecture is killed: x86_64, and 32-bit arm, which has no table here.
+        Assert.Equal(KillProcess, p.RunAs(X86_64, Getpid));
+        Assert.Equal(KillProcess, p.RunAs(I386, I386Getpid));
+        Assert.Equal(KillProcess, p.RunAs(0x40000028, 20)); // AUDIT_ARCH_ARM, getpid
+    }
+
+    [Fact]
+    public void The_aarch64_table_is_the_generic_one()
+    {
+        var t = SyscallTable.Aarch64.Syscalls;
+        Assert.Equal(0, t["io_setup"]);
+        Assert.Equal(25, t["fcntl"]);
+        Assert.Equal(79, t["newfstatat"]);
+        Assert.Equal(80, t["fstat"]);
+        Assert.Equal(163, t["getrlimit"]);
+        Assert.Equal(221, t["execve"]);
+        Assert.Equal(222, t["mmap"]);
+        Assert.Equal(435, t["clone3"]);
+        Assert.Equal(447, t["memfd_secret"]);
+        Assert.Equal(462, t["mseal"]);
+        Assert.DoesNotContain("open", t.Keys);
+        Assert.DoesNotContain("mkdir", t.Keys);
+        Assert.DoesNotContain("fork", t.Keys);
+        Assert.DoesNotContain("fcntl64", t.Keys);
+        Assert.DoesNotContain("clock_gettime64", t.Keys);
+        Assert.DoesNotContain("arch_specific_syscall", t.Keys);
+        Assert.Equal(t.Count, t.Values.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_profile_naming_aarch64_on_x86_64_keeps_the_x86_64_filter()
+    {
+        // The x86_64 kernel runs no aarch64 calls: the name is taken, and aarch64 gets no branch.
+        var p = Compile("SCMP_ACT_ERRNO", null, ["SCMP_ARCH_AARCH64"], Rule("getpid", "SCMP_ACT_ALLOW"));
+        Assert.Equal(Allow, p.Run(Getpid));
+        Assert.Equal(Errno(1), p.Run(Read));
+        Assert.Equal(KillProcess, p.RunAs(Aarch64, A64Getpid));
+    }
+
     [Fact]
     public void On_i386_only_the_low_word_of_an_argument_is_compared()
     {
