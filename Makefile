@@ -51,6 +51,7 @@ bench: deps build
 	@bench/storage.sh
 	@bench/build.sh
 	@bench/registry.sh
+	@bench/security.sh
 
 clean:
 	rm -rf $(BIN) $(OUT)
