@@ -34,9 +34,18 @@ public static class UserNamespace
         return sb.ToString();
     }
 
-    /// <summary>berth-nsexec: <c>BERTH_NSEXEC_BINARY</c>, or the file beside <paramref name="runtimeBinary"/>.</summary>
-    public static string Helper(string runtimeBinary) =>
-        Environment.GetEnvironmentVariable("BERTH_NSEXEC_BINARY") is { Length: > 0 } path ? path : Path.Join(Path.GetDirectoryName(runtimeBinary), "berth-nsexec");
+    /// <summary>berth-nsexec: <c>BERTH_NSEXEC_BINARY</c>, or the file beside <paramref name="runtimeBinary"/>. A
+    /// runtime binary reached through /proc is the shim's read-only clone of itself (CVE-2019-5736), which has
+    /// nothing beside it: the helper is then beside the shim's own binary.</summary>
+    public static string Helper(string runtimeBinary)
+    {
+        if (Environment.GetEnvironmentVariable("BERTH_NSEXEC_BINARY") is { Length: > 0 } path)
+        {
+            return path;
+        }
+        var beside = runtimeBinary.StartsWith("/proc/", StringComparison.Ordinal) ? Environment.ProcessPath ?? runtimeBinary : runtimeBinary;
+        return Path.Join(Path.GetDirectoryName(beside), "berth-nsexec");
+    }
 
     private const int ResultFd = 9;
 

@@ -133,8 +133,8 @@ public sealed partial class ShimServer
                     }
                     pid = Spawner.Spawn(new SpawnRequest
                     {
-                        Path = userNs is null ? self : UserNamespace.Helper(self),
-                        Args = userNs is null ? ["berth-runtime", "exec"] : UserNamespace.JoinArgs(ExecInit.MountNamespaceFd + 1, self, ["berth-runtime", "exec"]),
+                        Path = userNs is null ? self : UserNamespace.Helper(RemappedSideBinary),
+                        Args = userNs is null ? ["berth-runtime", "exec"] : UserNamespace.JoinArgs(ExecInit.MountNamespaceFd + 1, RemappedSideBinary, ["berth-runtime", "exec"]),
                         Env = ["PATH=" + ExecLookup.DefaultPath],
                         Fds = childFds,
                     });

@@ -63,6 +63,11 @@ public sealed partial class ShimServer
     /// </summary>
     private static string ContainerSideBinary => ReadOnlySelf.Value.Path;
 
+    /// <summary>The binary itself, for an init or exec that starts in a user namespace of its own: from there the
+    /// shim's /proc/PID/fd is out of reach (it is not privileged over the shim), and its remapped root cannot
+    /// write a file of the host's root anyway, which is what CVE-2019-5736 needs.</summary>
+    private static string RemappedSideBinary => Environment.ProcessPath ?? throw new InvalidOperationException("cannot find berth-runtime's own path");
+
     private static readonly Lazy<(SafeFd? Tree, string Path)> ReadOnlySelf = new(() =>
     {
         try
@@ -359,7 +364,7 @@ public sealed partial class ShimServer
                 {
                     // The user namespace and the others with it, in one clone by a single-threaded helper: it owns
                     // them, so the init (its root) may mount proc, sysfs and the rest.
-                    _pid = UserNamespace.SpawnInit(self, unshare, _spec.Linux!, fds);
+                    _pid = UserNamespace.SpawnInit(RemappedSideBinary, unshare, _spec.Linux!, fds);
                 }
                 else
                 {

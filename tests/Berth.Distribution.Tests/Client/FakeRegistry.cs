@@ -55,9 +55,9 @@ public sealed class FakeRegistry : IDisposable
             {
                 context = await _listener.GetContextAsync();
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
-                return;
+                return; // stopped, possibly between the IsListening check and the wait (InvalidOperationException)
             }
             lock (Seen)
             {
