@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Berth.Oci;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Tests.Support;
@@ -65,7 +64,7 @@ public sealed class DeviceFilterTests
     }
 
     [Fact]
-    public void The_kernel_enforces_the_program_on_a_v2_cgroup()
+    public async Task The_kernel_enforces_the_program_on_a_v2_cgroup()
     {
         var root = File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).FirstOrDefault(f => f[Array.IndexOf(f, "-") + 1] == "cgroup2")?[4];
         Assert.NotNull(root); // this host has its (controller-less) v2 mount beside v1; a v2 host has only it
@@ -74,29 +73,21 @@ public sealed class DeviceFilterTests
         Directory.CreateDirectory(dir);
         try
         {
-            string Probe(string cgroup) => Sh($"{(cgroup.Length > 0 ? $"echo $$ > {cgroup}/cgroup.procs; " : "")}" +
-                "exec 3</dev/null && echo null; exec 4</dev/fuse && echo fuse-read; exec 5>/dev/fuse && echo fuse-write; true");
-            Assert.Equal("null\nfuse-read\nfuse-write", Probe("")); // root outside the cgroup may open both
+            async Task<string> Probe(string cgroup) => (await Host.RunAsync("/bin/sh", ["-c", $"{(cgroup.Length > 0 ? $"echo $$ > {cgroup}/cgroup.procs; " : "")}" +
+                "(exec 3</dev/null) 2>/dev/null && echo null; (exec 4</dev/fuse) 2>/dev/null && echo fuse-read; (exec 5>/dev/fuse) 2>/dev/null && echo fuse-write; true"], TimeSpan.FromSeconds(30))).Output.Trim();
+            Assert.Equal("null\nfuse-read\nfuse-write", await Probe("")); // root outside the cgroup may open both
 
             Berth.Linux.CgroupDeviceProgram.Replace(dir, DeviceFilter.Compile(DockerSpec.DeviceRules()));
-            Assert.Equal("null", Probe(dir));
+            Assert.Equal("null", await Probe(dir));
 
             // Replacing leaves one program: the new rules, not both.
             Berth.Linux.CgroupDeviceProgram.Replace(dir, DeviceFilter.Compile([.. DockerSpec.DeviceRules(), new() { Allow = true, Type = "c", Major = 10, Minor = 229, Access = "r" }]));
             Assert.Single(Berth.Linux.CgroupDeviceProgram.AttachedIds(dir));
-            Assert.Equal("null\nfuse-read", Probe(dir));
+            Assert.Equal("null\nfuse-read", await Probe(dir));
         }
         finally
         {
             Directory.Delete(dir);
         }
-    }
-
-    private static string Sh(string script)
-    {
-        using var p = System.Diagnostics.Process.Start(new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output.Trim();
     }
 }
