@@ -28,7 +28,8 @@ internal static partial class Sysctls
             {
                 throw BerthException.Invalid($"invalid sysctl key \"{key}\": a dotted name such as net.ipv4.ip_forward");
             }
-            if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            // A JSON null in the create body arrives as a null value (found by fuzzing).
+            if (value is null || value.Contains('\n', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
             {
                 throw BerthException.Invalid($"invalid value for sysctl \"{key}\": one line expected");
             }

@@ -56,8 +56,7 @@ public sealed partial class ImageService
         var repoDigest = fetched.Digest;
         if (ManifestMediaTypes.IsIndex(fetched.MediaType))
         {
-            var index = JsonSerializer.Deserialize(fetched.Bytes, OciJson.Default.ImageIndex) ?? throw BerthException.Invalid("invalid manifest list: empty");
-            var chosen = ChoosePlatform(index, platform)
+            var chosen = ChoosePlatform(ParseIndex(fetched.Bytes), platform)
                 ?? throw BerthException.NotFound($"no matching manifest for {platform.Os}/{platform.Architecture}{(platform.Variant is null ? "" : "/" + platform.Variant)} in the manifest list entries");
             fetched = await client.GetManifestAsync(Digest.Parse(chosen.Digest).Value, ct).ConfigureAwait(false);
             if (ManifestMediaTypes.IsIndex(fetched.MediaType))
@@ -65,9 +64,7 @@ public sealed partial class ImageService
                 throw BerthException.Invalid("invalid manifest list: an entry is itself a manifest list");
             }
         }
-        var manifest = JsonSerializer.Deserialize(fetched.Bytes, OciJson.Default.ImageManifest) ?? throw BerthException.Invalid("invalid manifest: empty");
-        var configDescriptor = Checked(manifest.Config, "config");
-        var layerDescriptors = manifest.Layers.Select(l => Checked(l, "layer")).ToList();
+        var (configDescriptor, layerDescriptors) = ParseManifest(fetched.Bytes);
 
         progress(new TransferProgress(reference.Digest?.Value ?? reference.Tag, "Pulling from " + reference.Path));
 
@@ -119,8 +116,59 @@ public sealed partial class ImageService
     public Task<IReadOnlyList<string>> ListRemoteTagsAsync(Reference repository, RegistryCredentials? credentials, CancellationToken ct) =>
         new RegistryClient(Registries, repository.Domain, repository.Path, credentials).ListTagsAsync(ct);
 
-    private static (Digest Digest, long Size, string MediaType) Checked(Descriptor d, string what)
+    /// <summary>A manifest list or OCI index from a registry (untrusted bytes).</summary>
+    internal static ImageIndex ParseIndex(byte[] bytes)
     {
+        ImageIndex? index;
+        try
+        {
+            index = JsonSerializer.Deserialize(bytes, OciJson.Default.ImageIndex);
+        }
+        catch (JsonException e)
+        {
+            throw BerthException.Invalid("invalid manifest list: " + e.Message);
+        }
+        if (index is null)
+        {
+            throw BerthException.Invalid("invalid manifest list: empty");
+        }
+        // JSON null deserializes into properties the types declare non-null.
+        if (index.Manifests is null || index.Manifests.Contains(null!))
+        {
+            throw BerthException.Invalid("invalid manifest list: manifests missing or null");
+        }
+        return index;
+    }
+
+    /// <summary>An image manifest from a registry (untrusted bytes): its config and layer descriptors, checked.</summary>
+    internal static ((Digest Digest, long Size, string MediaType) Config, List<(Digest Digest, long Size, string MediaType)> Layers) ParseManifest(byte[] bytes)
+    {
+        ImageManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(bytes, OciJson.Default.ImageManifest);
+        }
+        catch (JsonException e)
+        {
+            throw BerthException.Invalid("invalid manifest: " + e.Message);
+        }
+        if (manifest is null)
+        {
+            throw BerthException.Invalid("invalid manifest: empty");
+        }
+        if (manifest.Layers is null)
+        {
+            throw BerthException.Invalid("invalid manifest: layers missing or null");
+        }
+        return (Checked(manifest.Config, "config"), manifest.Layers.Select(l => Checked(l, "layer")).ToList());
+    }
+
+    private static (Digest Digest, long Size, string MediaType) Checked(Descriptor? d, string what)
+    {
+        if (d is null)
+        {
+            throw BerthException.Invalid($"invalid manifest: {what} descriptor is null");
+        }
         if (!Digest.TryParse(d.Digest, out var digest))
         {
             throw BerthException.Invalid($"invalid manifest: {what} digest \"{d.Digest}\" is not a sha256 digest");
@@ -132,11 +180,16 @@ public sealed partial class ImageService
         return (digest, d.Size, d.MediaType);
     }
 
-    private static ImageConfig DeserializeConfig(byte[] bytes)
+    internal static ImageConfig DeserializeConfig(byte[] bytes)
     {
         try
         {
-            return JsonSerializer.Deserialize(bytes, OciJson.Default.ImageConfig) ?? throw BerthException.Invalid("invalid image config: empty");
+            var config = JsonSerializer.Deserialize(bytes, OciJson.Default.ImageConfig) ?? throw BerthException.Invalid("invalid image config: empty");
+            if (config.Rootfs?.DiffIds is not { } diffIds || diffIds.Contains(null!))
+            {
+                throw BerthException.Invalid("invalid image config: rootfs.diff_ids missing or null");
+            }
+            return config;
         }
         catch (JsonException e)
         {
@@ -162,7 +215,7 @@ public sealed partial class ImageService
         return platform;
     }
 
-    private static Descriptor? ChoosePlatform(ImageIndex index, Platform wanted)
+    internal static Descriptor? ChoosePlatform(ImageIndex index, Platform wanted)
     {
         var candidates = index.Manifests.Where(m => m.Platform is { } p && p.Os == wanted.Os && p.Architecture == wanted.Architecture).ToList();
         if (wanted.Variant is not null)

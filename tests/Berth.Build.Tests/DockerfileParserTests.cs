@@ -177,6 +177,7 @@ public sealed class DockerfileParserTests
         { "HEALTHCHECK tiny interval", "FROM a\nHEALTHCHECK --interval=50ns CMD x\n", "dockerfile parse error on line 2: Interval \"interval\" cannot be less than 1ms", 2 },
         { "HEALTHCHECK duration without unit", "FROM a\nHEALTHCHECK --timeout=30 CMD x\n", "dockerfile parse error on line 2: time: missing unit in duration \"30\"", 2 },
         { "HEALTHCHECK bad duration", "FROM a\nHEALTHCHECK --timeout=abc CMD x\n", "dockerfile parse error on line 2: time: invalid duration \"abc\"", 2 },
+        { "HEALTHCHECK duration past decimal's range (fuzz)", "FROM a\nHEALTHCHECK --start-interval=1111111111111111111111111h CMD x\n", "dockerfile parse error on line 2: time: invalid duration \"1111111111111111111111111h\"", 2 },
         { "HEALTHCHECK unknown unit", "FROM a\nHEALTHCHECK --start-period=3d CMD x\n", "dockerfile parse error on line 2: time: unknown unit \"d\" in duration \"3d\"", 2 },
         { "HEALTHCHECK negative retries", "FROM a\nHEALTHCHECK --retries=-1 CMD x\n", "dockerfile parse error on line 2: --retries cannot be negative (-1)", 2 },
         { "HEALTHCHECK bad retries", "FROM a\nHEALTHCHECK --retries=x CMD x\n", "dockerfile parse error on line 2: strconv.ParseInt: parsing \"x\": invalid syntax", 2 },

@@ -5,8 +5,8 @@ namespace Berth.Engine.Tests;
 
 public sealed class SysctlsTests
 {
-    private static void Validate(string key, string value = "1", string network = "", string ipc = "") =>
-        Sysctls.Validate(new HostConfig { Sysctls = new() { [key] = value }, NetworkMode = network, IpcMode = ipc });
+    private static void Validate(string key, string? value = "1", string network = "", string ipc = "") =>
+        Sysctls.Validate(new HostConfig { Sysctls = new() { [key] = value! }, NetworkMode = network, IpcMode = ipc });
 
     [Theory]
     [InlineData("net.ipv4.ip_forward")]
@@ -23,7 +23,8 @@ public sealed class SysctlsTests
     [InlineData("net/../../kernel/core_pattern", "|/x", "", "", "invalid sysctl key \"net/../../kernel/core_pattern\": a dotted name such as net.ipv4.ip_forward")]
     [InlineData("net..ipv4", "1", "", "", "invalid sysctl key \"net..ipv4\": a dotted name such as net.ipv4.ip_forward")]
     [InlineData("net.ipv4.ip_forward", "1\nkernel.core_pattern=|/x", "", "", "invalid value for sysctl \"net.ipv4.ip_forward\": one line expected")]
-    public void Others_are_refused_with_the_reason(string key, string value, string network, string ipc, string message)
+    [InlineData("net.ipv4.ip_forward", null, "", "", "invalid value for sysctl \"net.ipv4.ip_forward\": one line expected")]
+    public void Others_are_refused_with_the_reason(string key, string? value, string network, string ipc, string message)
     {
         var e = Assert.Throws<BerthException>(() => Validate(key, value, network, ipc));
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);

@@ -60,22 +60,44 @@ internal static class ContainerRoutes
 
     private static async Task CreateAsync(ApiContext c, EngineServices s)
     {
-        using var doc = await c.ReadJsonAsync(ApiJson.Default.JsonDocument).ConfigureAwait(false)
-            ?? throw BerthException.Invalid("config cannot be empty in order to create a container");
-        var config = doc.RootElement.Deserialize(ApiJson.Default.ContainerConfig) ?? new ContainerConfig();
-        var host = doc.RootElement.TryGetProperty("HostConfig", out var h) && h.ValueKind == JsonValueKind.Object
-            ? h.Deserialize(ApiJson.Default.HostConfig) ?? new HostConfig()
-            : new HostConfig();
-        if (string.IsNullOrEmpty(config.Image))
-        {
-            throw BerthException.Invalid("No image specified");
-        }
-        var networking = doc.RootElement.TryGetProperty("NetworkingConfig", out var nc) && nc.ValueKind == JsonValueKind.Object
-            ? nc.Deserialize(ApiJson.Default.NetworkingConfig)
-            : null;
+        using var doc = await c.ReadJsonAsync(ApiJson.Default.JsonDocument).ConfigureAwait(false);
+        var (config, host, networking) = ParseCreateBody(doc);
         var warnings = new List<string>();
         var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host, networking, warnings)).ConfigureAwait(false);
         await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id, Warnings = warnings }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>The body of <c>POST /containers/create</c> (untrusted JSON): the container's config, its host config
+    /// and its networking config.</summary>
+    internal static (ContainerConfig Config, HostConfig Host, NetworkingConfig? Networking) ParseCreateBody(JsonDocument? doc)
+    {
+        if (doc is null || doc.RootElement.ValueKind == JsonValueKind.Null)
+        {
+            throw BerthException.Invalid("config cannot be empty in order to create a container");
+        }
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw BerthException.Invalid($"invalid JSON: the body is a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object");
+        }
+        try
+        {
+            var config = doc.RootElement.Deserialize(ApiJson.Default.ContainerConfig) ?? new ContainerConfig();
+            var host = doc.RootElement.TryGetProperty("HostConfig", out var h) && h.ValueKind == JsonValueKind.Object
+                ? h.Deserialize(ApiJson.Default.HostConfig) ?? new HostConfig()
+                : new HostConfig();
+            if (string.IsNullOrEmpty(config.Image))
+            {
+                throw BerthException.Invalid("No image specified");
+            }
+            var networking = doc.RootElement.TryGetProperty("NetworkingConfig", out var nc) && nc.ValueKind == JsonValueKind.Object
+                ? nc.Deserialize(ApiJson.Default.NetworkingConfig)
+                : null;
+            return (config, host, networking);
+        }
+        catch (JsonException e)
+        {
+            throw BerthException.Invalid("invalid JSON: " + e.Message);
+        }
     }
 
     private static List<ContainerSummary> List(ApiContext c, EngineServices s)

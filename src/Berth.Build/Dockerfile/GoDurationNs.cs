@@ -77,6 +77,12 @@ internal static class GoDurationNs
             {
                 throw Invalid(orig);
             }
+            // Past long.MaxValue ns is Go's overflow; checked before multiplying, as 25 digits times hours is past
+            // decimal's range too (an OverflowException, found by fuzzing).
+            if (v > long.MaxValue / scale)
+            {
+                throw Invalid(orig);
+            }
             total += decimal.Truncate(v * scale);
             if (total > long.MaxValue)
             {
