@@ -141,8 +141,7 @@ public sealed partial class ImageService
             List<ArchiveManifestEntry> entries;
             if (File.Exists(manifestPath))
             {
-                entries = JsonSerializer.Deserialize(File.ReadAllBytes(manifestPath), ArchiveJson.Default.ListArchiveManifestEntry)
-                    ?? throw BerthException.Invalid("manifest.json is empty");
+                entries = ReadManifestJson(manifestPath);
             }
             else if (File.Exists(Path.Join(dir, "index.json")))
             {
@@ -169,24 +168,44 @@ public sealed partial class ImageService
         }
     }
 
+    /// <summary>Docker's manifest.json (untrusted: JSON nulls where the entries' types say non-null are refused;
+    /// RepoTags is null for an image saved by ID, as Docker writes it).</summary>
+    private static List<ArchiveManifestEntry> ReadManifestJson(string path)
+    {
+        var entries = JsonSerializer.Deserialize(File.ReadAllBytes(path), ArchiveJson.Default.ListArchiveManifestEntry)
+            ?? throw BerthException.Invalid("invalid image archive: manifest.json is empty");
+        foreach (var e in entries)
+        {
+            if (e is null || e.Config is null || e.Layers is null || e.Layers.Contains(null!) || e.RepoTags?.Contains(null!) == true)
+            {
+                throw BerthException.Invalid("invalid image archive: a manifest.json entry lacks its Config or Layers");
+            }
+            e.RepoTags ??= [];
+        }
+        return entries;
+    }
+
+    /// <summary>The entries of an OCI layout's index.json, read with the same checks as a registry's manifests.</summary>
     private static List<ArchiveManifestEntry> EntriesFromIndex(string dir)
     {
-        var index = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(dir, "index.json")), OciJson.Default.ImageIndex)
-            ?? throw BerthException.Invalid("index.json is empty");
+        var index = ImageService.ParseIndex(File.ReadAllBytes(Path.Join(dir, "index.json")));
         var entries = new List<ArchiveManifestEntry>();
         foreach (var d in index.Manifests)
         {
-            var bytes = File.ReadAllBytes(ArchiveExtractor.BlobPath(dir, d.Digest));
+            if (!Digest.TryParse(d.Digest, out var digest))
+            {
+                throw BerthException.Invalid($"invalid image archive: index.json names \"{d.Digest}\", not a sha256 digest");
+            }
             if (d.MediaType is MediaTypes.OciIndex or MediaTypes.DockerManifestList)
             {
                 throw BerthException.Invalid("loading multi-platform image indexes is not supported");
             }
-            var manifest = JsonSerializer.Deserialize(bytes, OciJson.Default.ImageManifest) ?? throw BerthException.Invalid($"manifest {d.Digest} is empty");
+            var (config, layers) = ImageService.ParseManifest(File.ReadAllBytes(ArchiveExtractor.BlobPath(dir, digest.Value)));
             var name = d.Annotations?.GetValueOrDefault("io.containerd.image.name");
             entries.Add(new ArchiveManifestEntry
             {
-                Config = "blobs/sha256/" + Digest.Parse(manifest.Config.Digest).Hex,
-                Layers = manifest.Layers.Select(l => "blobs/sha256/" + Digest.Parse(l.Digest).Hex).ToList(),
+                Config = "blobs/sha256/" + config.Digest.Hex,
+                Layers = layers.Select(l => "blobs/sha256/" + l.Digest.Hex).ToList(),
                 RepoTags = name is null ? [] : [Reference.Parse(name).Familiar],
             });
         }
@@ -196,13 +215,13 @@ public sealed partial class ImageService
     private IEnumerable<string> LoadOne(string dir, ArchiveManifestEntry entry)
     {
         var configBytes = File.ReadAllBytes(ArchiveExtractor.Resolve(dir, entry.Config));
-        var config = JsonSerializer.Deserialize(configBytes, OciJson.Default.ImageConfig) ?? throw BerthException.Invalid("image config is empty");
+        var config = ImageService.DeserializeConfig(configBytes);
         var diffIds = config.Rootfs.DiffIds;
         if (diffIds.Count != entry.Layers.Count)
         {
             throw BerthException.Invalid($"invalid image archive: {entry.Layers.Count} layers but the config lists {diffIds.Count} diffIDs");
         }
-        var tags = entry.RepoTags.Select(Reference.ParseNormalizedTagged).ToList();
+        var tags = (entry.RepoTags ?? []).Select(Reference.ParseNormalizedTagged).ToList();
         var chains = ChainId.Of(diffIds);
         var layers = new List<Descriptor>();
         _unpack.Wait();
@@ -235,7 +254,7 @@ public sealed partial class ImageService
 public sealed class ArchiveManifestEntry
 {
     public string Config { get; set; } = "";
-    public List<string> RepoTags { get; set; } = [];
+    public List<string>? RepoTags { get; set; } = [];
     public List<string> Layers { get; set; } = [];
 }
 

@@ -278,4 +278,46 @@ public sealed class ImageServiceTests : IDisposable
         Assert.Equal([$"Loaded image ID: {image.Id}"], b.Service.Load(new MemoryStream(archive.ToArray())));
         Assert.Empty(b.Service.TagsOf(image.Id));
     }
+
+    [Theory]
+    [InlineData("""[null]""")]
+    [InlineData("""[{"Config":null,"Layers":[]}]""")]
+    [InlineData("""[{"Config":"config.json","Layers":null}]""")]
+    [InlineData("""[{"Config":"config.json","Layers":[null]}]""")]
+    [InlineData("""[{"Config":"config.json","RepoTags":[null],"Layers":[]}]""")]
+    [InlineData("""{"Config":"config.json"}""")]
+    [InlineData("""null""")]
+    [InlineData("""[{"Config":"../../etc/passwd","Layers":[]}]""")]
+    public void Load_refuses_a_manifest_json_with_nulls_or_paths_out_of_the_archive(string manifest)
+    {
+        var b = Store("b");
+        var archive = Tarballs.Build(w =>
+        {
+            w.File("config.json", """{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+            w.File("manifest.json", manifest);
+        });
+        var e = Assert.Throws<BerthException>(() => b.Service.Load(new MemoryStream(archive)));
+        Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+        b.AssertNoLeftovers();
+    }
+
+    [Theory]
+    [InlineData("""{"manifests":null}""", "manifests missing or null")]
+    [InlineData("""{"manifests":[null]}""", "manifests missing or null")]
+    [InlineData("""{"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"md5:00","size":2}]}""", "not a sha256 digest")]
+    [InlineData("""{"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:d41087e0eb61fe2e8ff28cc084c401ff6d4aaec2201dafd6860ff526c54d1287","size":2}]}""", "layers missing or null")]
+    public void Load_refuses_an_oci_layout_whose_index_or_manifest_has_nulls(string index, string message)
+    {
+        var b = Store("b");
+        var archive = Tarballs.Build(w =>
+        {
+            w.File("oci-layout", """{"imageLayoutVersion":"1.0.0"}""");
+            w.File("index.json", index);
+            w.File("blobs/sha256/d41087e0eb61fe2e8ff28cc084c401ff6d4aaec2201dafd6860ff526c54d1287", """{"layers":null}""");
+        });
+        var e = Assert.Throws<BerthException>(() => b.Service.Load(new MemoryStream(archive)));
+        Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        b.AssertNoLeftovers();
+    }
 }
