@@ -274,12 +274,7 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"Invalid value {h.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
         }
         ContainerDevices.Validate(h);
-        // compat(docker): verifyPlatformContainerResources: a weight the kernel cannot apply is discarded, with a warning.
-        if (h.BlkioWeight > 0 && !_cgroups.Offers(_cgroups.Version == 2 ? "io" : "blkio", "blkio.weight"))
-        {
-            warnings?.Add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
-            h.BlkioWeight = 0;
-        }
+        h.BlkioWeight = OfferedBlkioWeight(h.BlkioWeight, warnings);
         if (h.BlkioWeightDevice is { Count: > 0 } && !_cgroups.Offers(_cgroups.Version == 2 ? "io" : "blkio", "blkio.weight_device"))
         {
             warnings?.Add("Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.");
@@ -375,5 +370,17 @@ public sealed partial class ContainerService
             h.MaskedPaths ??= [.. SpecBuilder.DefaultMaskedPaths];
             h.ReadonlyPaths ??= [.. SpecBuilder.DefaultReadonlyPaths];
         }
+    }
+
+    /// <summary>compat(docker): verifyPlatformContainerResources, at create and update: a weight the kernel cannot
+    /// apply (no BFQ scheduler, no blkio controller) is discarded, with dockerd's warning, rather than failing.</summary>
+    private int OfferedBlkioWeight(int weight, List<string>? warnings)
+    {
+        if (weight > 0 && !_cgroups.Offers(_cgroups.Version == 2 ? "io" : "blkio", "blkio.weight"))
+        {
+            warnings?.Add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            return 0;
+        }
+        return weight;
     }
 }

@@ -209,6 +209,8 @@ public sealed partial class ContainerService
     /// </summary>
     public async Task<IReadOnlyList<string>> UpdateAsync(string idOrName, ContainerUpdate update, CancellationToken ct = default)
     {
+        var warnings = new List<string>();
+        update.BlkioWeight = OfferedBlkioWeight(update.BlkioWeight, warnings);
         ValidateUpdate(update);
         var entry = Entry(idOrName);
         var c = entry.Container;
@@ -254,7 +256,7 @@ public sealed partial class ContainerService
             entry.Operation.Release();
         }
         Publish(c, "update");
-        return [];
+        return warnings;
     }
 
     /// <summary>The checks dockerd makes of an update request on its own (verifyContainerSettings with update=true).</summary>

@@ -97,6 +97,28 @@ public sealed class DeviceTests(BerthEngine engine)
         Assert.Equal(!offered, r.Stderr.Contains("WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void AnUpdatedBlockIoWeightTheKernelCannotApplyIsDiscardedWithAWarningToo(string client)
+    {
+        var name = $"blkio-update-{client}";
+        engine.Docker("run", "-d", "--name", name, "busybox", "sleep", "300").Ok();
+        try
+        {
+            // compat(docker): docker update prints the names it updated, then the warnings, on stdout.
+            var output = engine.Cli(client, "update", "--blkio-weight", "300", name).Ok();
+            Assert.Equal(name, output.Split('\n')[0]);
+            var offered = HostTraces.CgroupV2 ? File.ReadAllText("/sys/fs/cgroup/cgroup.controllers").Split(' ').Contains("io") : File.Exists("/sys/fs/cgroup/blkio/blkio.weight");
+            Assert.Equal(!offered, output.Contains("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.", StringComparison.Ordinal));
+            Assert.Equal(offered ? "300" : "0", engine.Inspect(name, "{{.HostConfig.BlkioWeight}}"));
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+        }
+    }
+
     private static bool IsBlockDevice(string path)
     {
         var name = Path.GetFileName(path);
