@@ -4,6 +4,7 @@ using Berth.Common;
 using Berth.Engine.Model;
 using Berth.Oci;
 using Berth.Runtime.Logging;
+using Berth.Runtime.Seccomp;
 using Berth.Runtime.Shim;
 
 namespace Berth.Engine;
@@ -335,6 +336,14 @@ public sealed partial class ContainerService
             var all = LinuxCapabilities.Available.ToList();
             process.Capabilities = new Berth.Oci.Capabilities { Bounding = all, Effective = all, Permitted = all };
         }
-        return new ExecRequest { Id = execId, Process = process, OpenStdin = config.AttachStdin, Seccomp = spec.Linux?.Seccomp };
+        return new ExecRequest
+        {
+            Id = execId,
+            Process = process,
+            OpenStdin = config.AttachStdin,
+            Seccomp = spec.Linux?.Seccomp,
+            SeccompProgram = Path.Join(bundle, SeccompProgramFile.FileName),
+            SeccompProgramName = spec.Annotations?.GetValueOrDefault(SeccompProgramFile.Annotation),
+        };
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Common;
 using Berth.Engine.Model;
+using Berth.Engine.Seccomp;
 using Berth.Engine.UserNamespaces;
 using Berth.Linux;
 using Berth.Oci;
@@ -85,6 +86,7 @@ public sealed partial class ContainerService
                 AddUserNamespace(spec, remap);
                 ChownForRemap(remap, bundle, networkOwner is null ? [c.HostsPath, c.HostnamePath, c.ResolvConfPath] : []);
             }
+            ContainerSeccomp.WriteProgram(bundle, spec);
             AtomicFile.Write(Path.Join(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJson.Default.RuntimeSpec), durable: false);
 
             bundled = clock.Elapsed.TotalMilliseconds;

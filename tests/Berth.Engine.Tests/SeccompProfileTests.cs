@@ -215,4 +215,48 @@ public sealed class SeccompProfileTests
         var e = Assert.Throws<BerthException>(() => SecurityOptions.Parse(["label=bogus"], (false, false)));
         Assert.Contains("bad label option \"bogus\"", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_profile_is_compiled_once_and_every_bundle_gets_the_program_by_name()
+    {
+        var host = new HostConfig();
+        var first = ContainerSeccomp.For(host, DefaultCaps, ContainerSeccomp.Builtin)!;
+        Assert.Same(first, ContainerSeccomp.For(host, DefaultCaps, ContainerSeccomp.Builtin));
+
+        var bundle = Directory.CreateTempSubdirectory("berth-seccomp-bundle-").FullName;
+        try
+        {
+            var spec = new RuntimeSpec { Linux = new LinuxConfig { Seccomp = first } };
+            ContainerSeccomp.WriteProgram(bundle, spec);
+            var path = Path.Join(bundle, SeccompProgramFile.FileName);
+            var name = spec.Annotations![SeccompProgramFile.Annotation];
+            Assert.Equal(Convert.FromHexString(name), File.ReadAllBytes(path)[..32]);
+            Assert.Equal(SeccompCompiler.Compile(first).Instructions, SeccompProgramFile.Load(path, name, first).Instructions);
+
+            // Another container with the same profile: the same program under the same name.
+            var second = new RuntimeSpec { Linux = new LinuxConfig { Seccomp = ContainerSeccomp.For(host, DefaultCaps, ContainerSeccomp.Builtin) } };
+            ContainerSeccomp.WriteProgram(bundle, second);
+            Assert.Equal(name, second.Annotations![SeccompProgramFile.Annotation]);
+
+            // Without a filter the bundle has neither the program nor its name (a restart may drop one).
+            spec.Linux.Seccomp = null;
+            ContainerSeccomp.WriteProgram(bundle, spec);
+            Assert.False(File.Exists(path));
+            Assert.False(spec.Annotations.ContainsKey(SeccompProgramFile.Annotation));
+        }
+        finally
+        {
+            Directory.Delete(bundle, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Another_bounding_set_is_another_filter()
+    {
+        var host = new HostConfig();
+        var plain = ContainerSeccomp.For(host, DefaultCaps, ContainerSeccomp.Builtin);
+        var admin = ContainerSeccomp.For(host, [.. DefaultCaps, "CAP_SYS_ADMIN"], ContainerSeccomp.Builtin);
+        Assert.NotSame(plain, admin);
+        Assert.NotEqual(plain!.Syscalls!.Count, admin!.Syscalls!.Count);
+    }
 }

@@ -47,7 +47,7 @@ public static class ContainerInit
             var spec = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(bundle, "config.json")), OciJson.Default.RuntimeSpec)
                 ?? throw new InvalidOperationException("config.json is empty");
             var process = spec.Process ?? throw new InvalidOperationException("config.json has no process");
-            var filter = spec.Linux?.Seccomp is { } seccomp ? SeccompCompiler.Compile(seccomp) : null;
+            var filter = spec.Linux?.Seccomp is { } seccomp ? SeccompProgramFile.Load(Path.Join(bundle, SeccompProgramFile.FileName), spec.Annotations?.GetValueOrDefault(SeccompProgramFile.Annotation), seccomp) : null;
             var gate = new CgroupGate(syncIn, spec.Linux?.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null) == true);
             Create(spec, bundle, gate);
             gate.Enter();

@@ -40,7 +40,9 @@ public static class ExecInit
         {
             var request = ReadRequest(syncIn);
             var process = request.Process;
-            var filter = request.Seccomp is { } seccomp ? SeccompCompiler.Compile(seccomp) : null;
+            var filter = request.Seccomp is not { } seccomp ? null
+                : request.SeccompProgram is { } compiled ? SeccompProgramFile.Load(compiled, request.SeccompProgramName, seccomp)
+                : SeccompCompiler.Compile(seccomp);
             using (var mountNs = new SafeFd(MountNamespaceFd))
             {
                 Proc.Unshare(LibC.CLONE_FS);

@@ -49,6 +49,9 @@ public sealed class ExecRequest
     public bool OpenStdin { get; set; }
     /// <summary>The container's seccomp filter (its config.json's), which an exec'd process is under too.</summary>
     public Oci.LinuxSeccomp? Seccomp { get; set; }
+    /// <summary>Where that filter may be found compiled, and the name it has there (<see cref="Seccomp.SeccompProgramFile"/>).</summary>
+    public string? SeccompProgram { get; set; }
+    public string? SeccompProgramName { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
