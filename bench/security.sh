@@ -13,10 +13,13 @@ ETC=$(mktemp -d /tmp/berth-bench-etc.XXXXXX)
 for f in passwd group shadow gshadow subuid subgid; do [ -e /etc/$f ] && cp -a /etc/$f "$ETC/"; done
 RB=$BENCH/remap-berthd RD=$BENCH/remap-dockerd
 mkdir -p "$RB" "$RD"
+# dockerd refuses a remapped root below a directory its remapped root cannot traverse (mktemp makes 0700).
+chmod 0711 "$BENCH" "$RD"
 restore() {
   [ -f "$RB/pid" ] && kill "$(cat "$RB/pid")" 2>/dev/null || true
   [ -f "$RD/pid" ] && kill "$(cat "$RD/pid")" 2>/dev/null || true
   sleep 1
+  remove_network_of "$RB/exec"
   userdel "$REMAP" 2>/dev/null || true
   for f in passwd group shadow gshadow subuid subgid; do
     if [ -e "$ETC/$f" ]; then cp -a "$ETC/$f" /etc/$f; else rm -f /etc/$f; fi
@@ -33,6 +36,7 @@ dockerd --userns-remap "$REMAP" -H "unix://$RD/sock" --data-root "$RD/data" --ex
   --bridge none --iptables=false --ip-masq=false >"$RD/log" 2>&1 &
 for s in "$RB/sock" "$RD/sock"; do
   for _ in $(seq 1 150); do curl -sf --unix-socket "$s" http://d/_ping >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -sf --unix-socket "$s" http://d/_ping >/dev/null 2>&1 || { echo "no daemon on $s:" >&2; tail -3 "$(dirname "$s")/log" >&2; exit 1; }
   DOCKER_HOST=$PEER_DOCKER_HOST docker save busybox:peer | DOCKER_HOST=unix://$s docker load -q >/dev/null
 done
 python3 bench/security.py "$RUNS" "unix://$SOCK" "$PEER_DOCKER_HOST" "unix://$RB/sock" "unix://$RD/sock"

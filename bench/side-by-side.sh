@@ -9,14 +9,18 @@ bin/berthd -H unix://$SOCK --data-root $BENCH/data --exec-root $BENCH/exec --pid
 BERTHD=$!
 # A berthd off the default exec root names its default bridge and nftables table "berth-" and 6 hex digits of the
 # exec root's sha256; berthd keeps both when it stops (as dockerd keeps docker0), so the bench removes them.
-NET=berth-$(printf %s "$BENCH/exec" | sha256sum | cut -c1-6)
-cleanup() {
-  kill $BERTHD 2>/dev/null; wait $BERTHD 2>/dev/null
-  ip link delete "$NET" 2>/dev/null || true
-  nft delete table ip "$NET" 2>/dev/null || true
-  for h in $(nft -a list chain ip filter FORWARD 2>/dev/null | sed -n "s/.*comment \"$NET\" # handle \([0-9]*\).*/\1/p"); do
+remove_network_of() {
+  local net
+  net=berth-$(printf %s "$1" | sha256sum | cut -c1-6)
+  ip link delete "$net" 2>/dev/null || true
+  nft delete table ip "$net" 2>/dev/null || true
+  for h in $(nft -a list chain ip filter FORWARD 2>/dev/null | sed -n "s/.*comment \"$net\" # handle \([0-9]*\).*/\1/p"); do
     nft delete rule ip filter FORWARD handle "$h"
   done
+}
+cleanup() {
+  kill $BERTHD 2>/dev/null; wait $BERTHD 2>/dev/null
+  remove_network_of "$BENCH/exec"
   rm -rf "$BENCH"
 }
 trap cleanup EXIT
