@@ -310,8 +310,20 @@ public sealed partial class ContainerService
     /// <summary><c>container:NAME</c> with a name: a mode that joins another container's namespace.</summary>
     internal static bool IsContainerMode(string mode) => mode.StartsWith("container:", StringComparison.Ordinal) && mode.Length > "container:".Length;
 
-    /// <summary>Container options Docker refuses at create.</summary>
-    private static void ValidateConfig(ContainerConfig c) => HealthCheck.Validate(c.Healthcheck);
+    /// <summary>Container options Docker refuses at create; the working directory is cleaned, as dockerd's.</summary>
+    internal static void ValidateConfig(ContainerConfig c)
+    {
+        if (!string.IsNullOrEmpty(c.WorkingDir))
+        {
+            // compat(docker): dockerd's translateWorkingDir; a relative directory has nothing to be relative to.
+            if (!c.WorkingDir.StartsWith('/'))
+            {
+                throw BerthException.Invalid($"the working directory '{c.WorkingDir}' is invalid, it needs to be an absolute path");
+            }
+            c.WorkingDir = GoPath.Clean(c.WorkingDir);
+        }
+        HealthCheck.Validate(c.Healthcheck);
+    }
 
     /// <summary>What Docker fills in for fields left empty, so inspect shows the values in force.</summary>
     private void Normalize(HostConfig h)

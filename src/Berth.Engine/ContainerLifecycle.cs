@@ -232,7 +232,10 @@ public sealed partial class ContainerService
         Sys.Check(LibC.fchownat(created.Fd, "", user.Uid, user.Gid, LibC.AT_EMPTY_PATH), "chown", workingDir);
     }
 
-    /// <summary>Sends a signal to the container's first process.</summary>
+    /// <summary>
+    /// Sends a signal to the container's first process. compat(docker): SIGKILL returns once the container has
+    /// exited (a <c>docker rm</c> that follows finds it stopped); any other signal returns once it is sent.
+    /// </summary>
     public async Task KillAsync(string idOrName, string? signal, CancellationToken ct = default)
     {
         var entry = Entry(idOrName);
@@ -241,6 +244,7 @@ public sealed partial class ContainerService
         {
             throw BerthException.Invalid($"Invalid signal: {signal}");
         }
+        var stopped = entry.Stopped.Task; // before the signal: the exit may be recorded before the kill returns
         var shim = entry.Shim;
         if (!entry.Container.State.Running || shim is null || !await shim.KillAsync(sig, ct).ConfigureAwait(false))
         {
@@ -250,7 +254,9 @@ public sealed partial class ContainerService
         if (sig != LibC.SIGKILL)
         {
             Publish(entry.Container, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
         }
+        await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
     }
 
     /// <summary><c>docker stop</c>: the stop signal, then SIGKILL after the timeout. False when it was not running.</summary>

@@ -42,6 +42,29 @@ public sealed class BadInputTests(BerthEngine engine)
         Assert.Contains("No such container: nosuch", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ARelativeWorkingDirectoryIsRefusedAtCreate(string client)
+    {
+        var name = $"relative-workdir-{client}";
+
+        var run = engine.Cli(client, "run", "--name", name, "-w", "relative", "busybox", "pwd");
+
+        run.ExpectExit(125);
+        Assert.Contains("the working directory 'relative' is invalid, it needs to be an absolute path", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", engine.Docker("ps", "-aq", "--filter", "name=" + name).Ok());
+    }
+
+    [Fact]
+    public async Task ARelativeWorkingDirectoryIsABadRequestOverTheApi()
+    {
+        var response = await engine.Api.PostJsonAsync("/containers/create", "{\"Image\":\"busybox\",\"WorkingDir\":\"app/src\"}");
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("the working directory 'app/src' is invalid, it needs to be an absolute path", Message(response));
+    }
+
     [Fact]
     public async Task MalformedJsonIsABadRequest()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Berth.EndToEnd.Infrastructure;
 
@@ -63,6 +64,20 @@ public sealed class InspectTests(BerthEngine engine)
         Assert.Equal("[sh]", Inspect("{{.Config.Cmd}}"));
         Assert.Equal("[busybox:latest]", Inspect("{{.RepoTags}}"));
         Assert.Equal(engine.Cli(client, "images", "-q", "--no-trunc", "busybox:latest").Ok(), Inspect("{{.Id}}"));
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void SizeShowsTheWritableLayerAndTheWholeRootfs(string client)
+    {
+        var name = $"inspected-size-{client}";
+        engine.Cli(client, "run", "--name", name, "busybox", "sh", "-c", "head -c 100000 /dev/zero > /written").Ok();
+        var image = long.Parse(engine.Docker("image", "inspect", "-f", "{{.Size}}", "busybox").Ok(), CultureInfo.InvariantCulture);
+
+        var sizes = engine.Cli(client, "inspect", "-s", "-f", "{{.SizeRw}} {{.SizeRootFs}}", name).Ok();
+
+        Assert.Equal($"100000 {100_000 + image}", sizes);
     }
 
     [Theory]

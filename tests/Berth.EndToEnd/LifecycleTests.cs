@@ -74,6 +74,21 @@ public sealed class LifecycleTests(BerthEngine engine)
         Assert.Equal("137", engine.Cli(client, "wait", name).Ok());
     }
 
+    // compat(docker): a SIGKILL returns once the container has exited, so the next command finds it stopped.
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void KillReturnsOnceTheContainerHasExited(string client)
+    {
+        var name = $"killed-then-removed-{client}";
+        engine.Cli(client, "run", "-d", "--name", name, "busybox", "sleep", "100").Ok();
+
+        engine.Cli(client, "kill", name).Ok();
+
+        Assert.Equal("exited 137", engine.Inspect(name, "{{.State.Status}} {{.State.ExitCode}}"));
+        Assert.Equal(name, engine.Cli(client, "rm", name).Ok());
+    }
+
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]

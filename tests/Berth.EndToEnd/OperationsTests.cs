@@ -242,7 +242,7 @@ public sealed class OperationsTests(BerthEngine engine)
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(10), $"{verb} took {run.Elapsed}");
         if (verb != "rm")
         {
-            // kill returns once the signal is sent, as docker's does; the exit follows.
+            // stop and kill return once the container has exited, as dockerd's do.
             Assert.Equal("137", engine.Cli(client, "wait", name).Ok());
             Assert.Equal("exited 137 false", engine.Inspect(name, "{{.State.Status}} {{.State.ExitCode}} {{.State.Paused}}"));
         }

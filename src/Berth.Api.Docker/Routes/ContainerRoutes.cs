@@ -161,6 +161,7 @@ internal static class ContainerRoutes
         }
     }
 
+    /// <summary>compat(docker): SizeRw is the writable layer, SizeRootFs that plus the image's layers.</summary>
     private static (long Rw, long RootFs) Sizes(EngineServices s, Container ct)
     {
         var rw = s.Images.WritableLayerUsage(ct.Id);
@@ -259,6 +260,7 @@ internal static class ContainerRoutes
         catch (BerthException)
         {
         }
+        var sizes = size ? Sizes(s, ct) : ((long Rw, long RootFs)?)null;
         return new ContainerInspect
         {
             Id = ct.Id,
@@ -277,7 +279,8 @@ internal static class ContainerRoutes
             Platform = ct.Platform,
             HostConfig = ct.HostConfig,
             GraphDriver = new GraphDriverData { Name = ct.Driver, Data = graph },
-            SizeRw = size ? s.Images.WritableLayerUsage(ct.Id) : null,
+            SizeRw = sizes?.Rw,
+            SizeRootFs = sizes?.RootFs,
             Config = ct.Config,
             ExecIDs = s.Containers.ExecIds(ct.Id),
             NetworkSettings = NetworkMapper.Inspect(ct),

@@ -19,8 +19,9 @@ public sealed class BerthEngine : IDisposable
     }
 
     /// <summary>An engine of a test class's own, its berthd started with <paramref name="daemonFlags"/> (a class
-    /// that prunes every unused image, or needs another storage driver, must not share the suite's).</summary>
-    internal BerthEngine(IReadOnlyList<string> daemonFlags)
+    /// that prunes every unused image, or needs another storage driver, must not share the suite's). Without
+    /// <paramref name="withBusybox"/> it has no image at all, as a new installation.</summary>
+    internal BerthEngine(IReadOnlyList<string> daemonFlags, bool withBusybox = true)
     {
         Daemon = new BerthDaemon(Directory.CreateTempSubdirectory("berth-e2e-").FullName, daemonFlags);
         if (daemonFlags.Contains("--userns-remap"))
@@ -35,8 +36,11 @@ public sealed class BerthEngine : IDisposable
         try
         {
             Daemon.Start();
-            BusyboxRootfs.WriteTar(BusyboxTar);
-            CliWithStdin("docker", BusyboxTar, "import", "-c", "CMD [\"sh\"]", "-", "busybox:latest").Ok();
+            if (withBusybox)
+            {
+                BusyboxRootfs.WriteTar(BusyboxTar);
+                CliWithStdin("docker", BusyboxTar, "import", "-c", "CMD [\"sh\"]", "-", "busybox:latest").Ok();
+            }
         }
         catch
         {

@@ -60,7 +60,8 @@ internal static class BusyboxRootfs
         tar.WriteEntry(entry);
     }
 
-    private static void EnsureHostBusybox()
+    /// <summary>Installs busybox-static when the host has no static busybox (for the suite and for <c>berth image bootstrap busybox</c>).</summary>
+    internal static void EnsureHostBusybox()
     {
         if (File.Exists(HostBusybox))
         {
