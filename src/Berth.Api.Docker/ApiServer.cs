@@ -75,22 +75,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// HTTP. Returns the bound address (port 0 asks for a free one).</summary>
     public IPEndPoint ListenTcp(IPEndPoint endpoint, SslServerAuthenticationOptions? tls)
     {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true;
-            }
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(endpoint);
-            socket.Listen(512);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = ListeningSocket.Tcp(endpoint);
         _listeners.Add((socket, null, tls));
         return (IPEndPoint)socket.LocalEndPoint!;
     }

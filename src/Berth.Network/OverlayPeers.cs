@@ -37,16 +37,13 @@ internal sealed partial class OverlayPeers : IDisposable
 
     public static OverlayPeers Start(IPEndPoint listen, Func<string, IReadOnlyList<RemoteEndpoint>> local)
     {
-        var socket = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(listen);
-            socket.Listen(64);
+            socket = ListeningSocket.Tcp(listen);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             throw new BerthException(ErrorKind.FailedPrecondition, $"cannot listen for overlay peers on {listen}: {e.Message}", e);
         }
         var peers = new OverlayPeers(socket, local);

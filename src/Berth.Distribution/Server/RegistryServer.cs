@@ -35,18 +35,7 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>Binds a TCP address (port 0: any free port) and returns the bound endpoint.</summary>
     public IPEndPoint ListenTcp(IPEndPoint endpoint)
     {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(endpoint);
-            socket.Listen(512);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = ListeningSocket.Tcp(endpoint);
         _listeners.Add((socket, null));
         return (IPEndPoint)socket.LocalEndPoint!;
     }
