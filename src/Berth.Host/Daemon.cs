@@ -151,7 +151,8 @@ internal static class Daemon
         RegistryHosts registries;
         try
         {
-            registries = new RegistryHosts(o.InsecureRegistries, o.RegistryMirrors);
+            registries = new RegistryHosts(o.InsecureRegistries, o.RegistryMirrors,
+                new RegistryCertificates(o.RegistryCertsDirectories));
         }
         catch (BerthException e)
         {

@@ -1,3 +1,4 @@
+using Berth.Distribution.Client;
 using Berth.Http;
 
 namespace Berth.Host;
@@ -19,6 +20,12 @@ internal sealed class DaemonOptions
     public string? ClusterAdvertise { get; set; }
     public List<string> InsecureRegistries { get; } = [];
     public List<string> RegistryMirrors { get; } = [];
+
+    /// <summary>The certs.d directories given (<c>--registry-certs-dir</c>).</summary>
+    public List<string> RegistryCertsDirs { get; } = [];
+
+    /// <summary>The certs.d directories read: those given, else Berth's and Docker's.</summary>
+    public IReadOnlyList<string> RegistryCertsDirectories => RegistryCertsDirs.Count > 0 ? RegistryCertsDirs : RegistryCertificates.DefaultDirectories;
     public int MaxConcurrentDownloads { get; set; } = 3;
     public int MaxConcurrentUploads { get; set; } = 5;
     public string? SeccompProfile { get; set; }
@@ -80,6 +87,9 @@ internal sealed class DaemonOptions
                                         unix:///run/berth/berth.sock); tcp needs --tlsverify, or --tls=false
           -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
           -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
+              --registry-certs-dir list Directories of per-registry TLS files: HOST[:PORT]/*.crt (CA roots),
+                                        *.cert + *.key (client certificates) (default /etc/berth/certs.d and
+                                        /etc/docker/certs.d)
               --registry-mirror list    Preferred Docker Hub mirror(s) (http or https URL)
               --runtime string          Same as --default-runtime
               --seccomp-profile string  Path to seccomp profile. Set to "unconfined" to disable the default seccomp
@@ -143,6 +153,7 @@ internal sealed class DaemonOptions
                 case "-h" or "--help": o.ShowHelp = true; break;
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
                 case "--registry-mirror": o.RegistryMirrors.Add(Value()); break;
+                case "--registry-certs-dir": o.RegistryCertsDirs.Add(Value()); break;
                 case "--max-concurrent-downloads": o.MaxConcurrentDownloads = Positive(arg, Value()); break;
                 case "--max-concurrent-uploads": o.MaxConcurrentUploads = Positive(arg, Value()); break;
                 default: throw new ArgumentException($"unknown flag: {arg}");

@@ -24,6 +24,8 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         return image;
     }
 
+    private static string BlobPath(string layout, string digest) => Path.Join(layout, "blobs", "sha256", digest["sha256:".Length..]);
+
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
@@ -184,10 +186,32 @@ public sealed class RegistryTests(BerthEngine engine, LocalRegistry registry) : 
         var id = engine.Inspect(image, "{{.Id}}");
 
         var inspect = ProcessRunner.Run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://" + image]).Ok();
-        using (var manifest = JsonDocument.Parse(inspect))
+        using var pushed = JsonDocument.Parse(inspect);
+        Assert.Equal(id, pushed.RootElement.GetProperty("config").GetProperty("digest").GetString());
+        var pushedLayers = pushed.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()).ToList();
+        Assert.Equal(2, pushedLayers.Count);
+
+        // skopeo copies the image out to an OCI layout, reading every blob and checking it against its digest. It
+        // rewrites the config (Docker's becomes OCI's), so the layers and the diffIDs are what must come through.
+        var layout = engine.Scratch("skopeo-oci");
+        ProcessRunner.Run("skopeo", ["copy", "--src-tls-verify=false", "docker://" + image, "oci:" + layout + ":v1"], timeout: TimeSpan.FromMinutes(2)).Ok();
+        using (var index = JsonDocument.Parse(File.ReadAllText(Path.Join(layout, "index.json"))))
         {
-            Assert.Equal(id, manifest.RootElement.GetProperty("config").GetProperty("digest").GetString());
-            Assert.Equal(2, manifest.RootElement.GetProperty("layers").GetArrayLength());
+            var manifestDigest = Assert.Single(index.RootElement.GetProperty("manifests").EnumerateArray()).GetProperty("digest").GetString()!;
+            using var manifest = JsonDocument.Parse(File.ReadAllText(BlobPath(layout, manifestDigest)));
+            var layers = manifest.RootElement.GetProperty("layers").EnumerateArray().ToList();
+            Assert.Equal(pushedLayers, layers.Select(l => l.GetProperty("digest").GetString()));
+            foreach (var layer in layers)
+            {
+                var digest = layer.GetProperty("digest").GetString()!;
+                using var blob = File.OpenRead(BlobPath(layout, digest));
+                Assert.Equal(layer.GetProperty("size").GetInt64(), blob.Length);
+                Assert.Equal(digest, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(blob)));
+            }
+            using var config = JsonDocument.Parse(File.ReadAllText(BlobPath(layout, manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!)));
+            Assert.Equal(engine.Inspect(image, "{{json .RootFS.Layers}}"), config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").GetRawText());
+            // The committed layer's file is in the copy.
+            Assert.Contains("made-here", ProcessRunner.Run("tar", ["-tzf", BlobPath(layout, layers[^1].GetProperty("digest").GetString()!)]).Ok());
         }
 
         // skopeo takes Berth's `docker save` archive (an OCI layout) to the registry, gzip-compressing the layers.

@@ -61,6 +61,13 @@ public sealed class DaemonOptionsTests
     }
 
     [Fact]
+    public void Registry_certs_dirs_are_berths_and_dockers_unless_given()
+    {
+        Assert.Equal(["/etc/berth/certs.d", "/etc/docker/certs.d"], Parse().RegistryCertsDirectories);
+        Assert.Equal(["/tmp/a", "/tmp/b"], Parse("--registry-certs-dir", "/tmp/a", "--registry-certs-dir=/tmp/b").RegistryCertsDirectories);
+    }
+
+    [Fact]
     public void Fd_hosts_are_refused_with_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => Parse("-H", "fd://").ListenAddresses());

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Berth.Common;
@@ -21,8 +23,12 @@ public sealed class RegistryClient
 
     private const int MaxRedirects = 10;
 
-    private static readonly HttpClient Verified = NewHttpClient(skipVerify: false);
-    private static readonly HttpClient Unverified = NewHttpClient(skipVerify: true);
+    private static readonly HttpClient Verified = NewHttpClient(skipVerify: false, tls: null);
+    private static readonly HttpClient Unverified = NewHttpClient(skipVerify: true, tls: null);
+
+    // The clients of registries with certs.d files, by the files' version: one connection pool each, for the daemon's
+    // life (a changed file makes a new one).
+    private static readonly ConcurrentDictionary<string, HttpClient> TlsClients = new();
 
     // Which endpoint answered last for a registry: a warm pull does not probe HTTPS again before HTTP.
     private static readonly ConcurrentDictionary<string, RegistryEndpoint> KnownEndpoints = new();
@@ -33,6 +39,7 @@ public sealed class RegistryClient
     private RegistryEndpoint? _endpoint;
     private IReadOnlyList<AuthChallenge> _challenges = [];
     private IReadOnlyList<RegistryEndpoint>? _remaining;
+    private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
 
     public RegistryClient(RegistryHosts hosts, string domain, string repository, RegistryCredentials? credentials)
     {
@@ -51,7 +58,7 @@ public sealed class RegistryClient
     /// <summary>The endpoint in use once one answered.</summary>
     public RegistryEndpoint? Endpoint => _endpoint;
 
-    private static HttpClient NewHttpClient(bool skipVerify)
+    private static HttpClient NewHttpClient(bool skipVerify, RegistryTlsFiles? tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -65,9 +72,67 @@ public sealed class RegistryClient
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
+        else if (tls is { Roots.Count: > 0 })
+        {
+            var roots = new X509Certificate2Collection();
+            foreach (var file in tls.Roots)
+            {
+                roots.AddRange(Load(file, () =>
+                {
+                    var certificates = new X509Certificate2Collection();
+                    certificates.ImportFromPemFile(file);
+                    return certificates;
+                }));
+            }
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => TrustedBy(roots, certificate, chain, errors);
+        }
+        if (tls is { ClientCertificates.Count: > 0 })
+        {
+            handler.SslOptions.ClientCertificates = [.. tls.ClientCertificates.Select(p => Load(p.Certificate, () => X509Certificate2.CreateFromPemFile(p.Certificate, p.Key)))];
+        }
         var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd("berth/1.0 (linux)");
         return client;
+    }
+
+    /// <summary>A certs.d file that does not load is the user's error, named: not an internal one.</summary>
+    private static T Load<T>(string file, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw BerthException.Invalid($"loading {file}: {e.Message}");
+        }
+    }
+
+    /// <summary>compat(docker): a registry's certs.d roots are trusted besides the system's, not instead of them.</summary>
+    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+        if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            // The intermediates the server sent.
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
+        }
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
     /// <summary>
@@ -366,7 +431,15 @@ public sealed class RegistryClient
 
     private Uri Resolve(Uri location) => location.IsAbsoluteUri ? location : new Uri(_endpoint!.BaseAddress, location);
 
-    private HttpClient Http(RegistryEndpoint endpoint) => endpoint.SkipTlsVerify ? Unverified : Verified;
+    private HttpClient Http(RegistryEndpoint endpoint) => HttpFor(endpoint.BaseAddress, endpoint.SkipTlsVerify);
+
+    /// <summary>The client for HTTPS to <paramref name="address"/>'s host: with its certs.d roots and client
+    /// certificates when it has some (presented even when verification is skipped, as dockerd does).</summary>
+    private HttpClient HttpFor(Uri address, bool skipVerify) =>
+        address.Scheme != "https" ? Verified : _clients.GetOrAdd((skipVerify ? "skip " : "verify ") + address.Authority, _ =>
+            _hosts.Certificates.For(address.Authority) is { } tls
+                ? TlsClients.GetOrAdd((skipVerify ? "skip\n" : "verify\n") + tls.Version, _ => NewHttpClient(skipVerify, tls))
+                : skipVerify ? Unverified : Verified);
 
     private async Task EnsureEndpointAsync(CancellationToken ct)
     {
@@ -541,7 +614,7 @@ public sealed class RegistryClient
         }
         using (request)
         {
-            var http = realm.Authority == _endpoint!.BaseAddress.Authority ? Http(_endpoint) : Verified;
+            var http = realm.Authority == _endpoint!.BaseAddress.Authority ? Http(_endpoint) : HttpFor(realm, skipVerify: false);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -584,7 +657,7 @@ public sealed class RegistryClient
             else
             {
                 using var request = new HttpRequestMessage(method, current);
-                response = await Verified.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                response = await HttpFor(current, skipVerify: false).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             }
         }
         return response;

@@ -13,7 +13,8 @@ public sealed record RegistryEndpoint(Uri BaseAddress, bool SkipTlsVerify, bool 
 /// <summary>
 /// The daemon's registry settings and Docker's rules for them: Docker Hub's names map to its API host and to the
 /// mirrors (<c>--registry-mirror</c>) in front of it; a registry is insecure — HTTPS without verification, then
-/// plain HTTP — when it is on a loopback address or listed with <c>--insecure-registry</c> (a name, or a CIDR).
+/// plain HTTP — when it is on a loopback address or listed with <c>--insecure-registry</c> (a name, or a CIDR); and
+/// the per-registry TLS files of the certs.d directories.
 /// </summary>
 public sealed class RegistryHosts
 {
@@ -23,8 +24,9 @@ public sealed class RegistryHosts
     private readonly List<string> _insecureNames = [];
     private readonly List<(IPAddress Network, int Prefix)> _insecureCidrs = [];
 
-    public RegistryHosts(IEnumerable<string>? insecureRegistries = null, IEnumerable<string>? mirrors = null)
+    public RegistryHosts(IEnumerable<string>? insecureRegistries = null, IEnumerable<string>? mirrors = null, RegistryCertificates? certificates = null)
     {
+        Certificates = certificates ?? RegistryCertificates.None;
         foreach (var entry in insecureRegistries ?? [])
         {
             var e = StripScheme(entry.Trim());
@@ -56,6 +58,9 @@ public sealed class RegistryHosts
             Mirrors.Add(uri);
         }
     }
+
+    /// <summary>Each registry's CA roots and client certificates (certs.d).</summary>
+    public RegistryCertificates Certificates { get; }
 
     /// <summary>The registry mirrors of Docker Hub, tried in order before it.</summary>
     public List<Uri> Mirrors { get; } = [];
@@ -92,15 +97,15 @@ public sealed class RegistryHosts
             return true;
         }
         var name = HostName(h);
-        if (name == "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal))
+        var ip = IPAddress.TryParse(name, out var parsed) ? parsed : null;
+        if (ip is not null && _insecureCidrs.Any(c => InNetwork(ip, c.Network, c.Prefix)))
         {
             return true;
         }
-        if (!IPAddress.TryParse(name, out var ip))
-        {
-            return false;
-        }
-        return IPAddress.IsLoopback(ip) || _insecureCidrs.Any(c => InNetwork(ip, c.Network, c.Prefix));
+        var loopback = name == "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal) || ip is not null && IPAddress.IsLoopback(ip);
+        // Berth's choice (dockerd skips verification on loopback regardless): a loopback registry given CA roots in
+        // its certs.d directory is verified against them, as that is what they are there for.
+        return loopback && Certificates.For(host) is not { Roots.Count: > 0 };
     }
 
     /// <summary>The endpoints to try for <paramref name="domain"/>, in order.</summary>
