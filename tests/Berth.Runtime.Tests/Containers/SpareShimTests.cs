@@ -57,6 +57,20 @@ public sealed class SpareShimTests
         Assert.False(Directory.Exists("/proc/" + shimPid) && File.ReadAllText($"/proc/{shimPid}/stat").Split(' ')[2] != "Z", "the spare shim outlived the runtime that kept it");
     }
 
+    private static int ParentOf(string procDir)
+    {
+        try
+        {
+            // stat: "pid (comm) state ppid …"; comm may hold spaces, so count from the last ')'.
+            var stat = File.ReadAllText(Path.Join(procDir, "stat"));
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
     private static IEnumerable<int> SpareShimPids()
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -74,7 +88,8 @@ public sealed class SpareShimTests
             {
                 continue;
             }
-            if (cmdline == "berth-runtime\0shim\0--spare\0")
+            // This test host's spares only: other daemons on the machine keep spares of their own.
+            if (cmdline == "berth-runtime\0shim\0--spare\0" && ParentOf(dir) == Environment.ProcessId)
             {
                 yield return pid;
             }
