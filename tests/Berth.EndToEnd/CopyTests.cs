@@ -15,8 +15,9 @@ public sealed class CopyTests(BerthEngine engine)
     public void CopiesAFileIntoARunningContainerWhichSeesIt(string client)
     {
         var name = $"cp-running-{client}";
+        // -s, not -f: cp creates the file, then writes it (as Docker's does), and the loop may look in between.
         engine.Cli(client, "run", "-d", "--name", name, "busybox", "sh", "-c",
-            "echo ready; while [ ! -f /tmp/in.txt ]; do sleep 0.1; done; cat /tmp/in.txt; sleep 100").Ok();
+            "echo ready; while [ ! -s /tmp/in.txt ]; do sleep 0.1; done; cat /tmp/in.txt; sleep 100").Ok();
         engine.WaitForLog(name, "ready");
         var file = engine.Scratch("in.txt");
         File.WriteAllText(file, "copied-in\n");
