@@ -6,8 +6,10 @@ namespace Berth.Api.Docker;
 public readonly record struct ApiVersion(int Major, int Minor) : IComparable<ApiVersion>
 {
     /// <summary>What Berth speaks: the docker CLI negotiates down to it. The recorded traffic is at 1.41; 1.42 adds
-    /// what Berth implements of it (volume prune of anonymous volumes, stop signals, stream content types, df types).</summary>
-    public static readonly ApiVersion Max = new(1, 42);
+    /// what Berth implements of it (volume prune of anonymous volumes, stop signals, stream content types, df types);
+    /// 1.43 lists untagged images without <c>&lt;none&gt;</c>; 1.44 takes a MAC address per endpoint (the docker CLI 28
+    /// sends <c>--mac-address</c> no other way) and drops <c>VirtualSize</c>.</summary>
+    public static readonly ApiVersion Max = new(1, 44);
 
     public static readonly ApiVersion Min = new(1, 24);
 

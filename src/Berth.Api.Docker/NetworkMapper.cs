@@ -7,11 +7,15 @@ namespace Berth.Api.Docker;
 /// <summary>A container's networks in the shapes of <c>docker inspect</c> and <c>docker ps</c>.</summary>
 internal static class NetworkMapper
 {
-    public static Dictionary<string, EndpointView> Endpoints(Container ct) =>
-        ct.NetworkSettings.Networks.ToDictionary(kv => kv.Key, kv => View(kv.Value));
+    /// <summary>compat(docker): API 1.44 added the names a container answers to on each network.</summary>
+    private static readonly ApiVersion WithDnsNames = new(1, 44);
 
-    private static EndpointView View(EndpointSettings s) => new()
+    public static Dictionary<string, EndpointView> Endpoints(Container ct, bool dnsNames = false) =>
+        ct.NetworkSettings.Networks.ToDictionary(kv => kv.Key, kv => View(kv.Value, dnsNames));
+
+    private static EndpointView View(EndpointSettings s, bool dnsNames) => new()
     {
+        DNSNames = dnsNames ? s.DNSNames : null,
         IPAMConfig = s.IPAMConfig,
         Links = s.Links,
         Aliases = s.Aliases,
@@ -26,14 +30,14 @@ internal static class NetworkMapper
 
     /// <summary>Inspect's NetworkSettings: the per-network endpoints, the published ports, and (as Docker keeps for
     /// old clients) the default bridge's address at the top level.</summary>
-    public static NetworkSettings Inspect(Container ct)
+    public static NetworkSettings Inspect(Container ct, ApiVersion version)
     {
         var settings = new NetworkSettings
         {
             SandboxKey = ct.State.Running ? ct.NetworkSettings.SandboxKey : "",
             SandboxID = ct.State.Running && ct.NetworkSettings.SandboxKey.Length > 0 ? ct.Id : "",
             Ports = ct.State.Running ? ct.NetworkSettings.Ports : [],
-            Networks = Endpoints(ct),
+            Networks = Endpoints(ct, version >= WithDnsNames),
         };
         if (ct.NetworkSettings.Networks.TryGetValue("bridge", out var bridge))
         {

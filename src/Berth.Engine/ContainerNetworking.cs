@@ -51,6 +51,12 @@ public sealed partial class ContainerService
         var primaryName = h.NetworkMode == "default" ? "bridge" : h.NetworkMode;
         var primary = _network.Get(primaryName);
         AddEndpoint(settings, primary, Requested(requested, h.NetworkMode, primary) ?? new EndpointSettings(), config.MacAddress);
+        if (settings.Networks[primary.Name].RequestedMac is { } mac)
+        {
+            // compat(docker): Config.MacAddress shows the primary network's MAC, also when it was asked for per
+            // endpoint (as API 1.44 clients do).
+            config.MacAddress = mac;
+        }
         foreach (var (key, wanted) in requested)
         {
             if (key == h.NetworkMode || key == "default" || key == primary.Name || key == primary.Id)
@@ -89,7 +95,7 @@ public sealed partial class ContainerService
         }
     }
 
-    private static void AddEndpoint(ContainerNetworkSettings settings, NetworkRecord n, EndpointSettings wanted, string? legacyMac)
+    private static void AddEndpoint(ContainerNetworkSettings settings, NetworkRecord n, EndpointSettings wanted, string? legacyMac, bool creating = true)
     {
         var ip = wanted.IPAMConfig?.IPv4Address;
         if (!string.IsNullOrEmpty(ip))
@@ -113,9 +119,10 @@ public sealed partial class ContainerService
             throw BerthException.Invalid("network-scoped alias is supported only for containers in user defined networks");
         }
         var mac = string.IsNullOrEmpty(wanted.MacAddress) ? legacyMac : wanted.MacAddress;
-        if (!string.IsNullOrEmpty(mac))
+        if (!string.IsNullOrEmpty(mac) && !MacAddresses.TryParse(mac, out _))
         {
-            MacAddresses.Parse(mac);
+            // compat(docker): create's message names the network, connect's does not.
+            throw BerthException.Invalid(creating ? $"invalid config for network {n.Name}: invalid MAC address {mac}" : $"invalid MAC address {mac}");
         }
         settings.Networks[n.Name] = new EndpointSettings
         {
@@ -430,7 +437,7 @@ public sealed partial class ContainerService
                 throw new BerthException(ErrorKind.Forbidden, $"endpoint with name {c.BareName} already exists in network {n.Name}");
             }
             var scratch = new ContainerNetworkSettings();
-            AddEndpoint(scratch, n, config ?? new EndpointSettings(), null);
+            AddEndpoint(scratch, n, config ?? new EndpointSettings(), null, creating: false);
             var s = scratch.Networks[n.Name];
             if (c.State.Running && c.State.Pid > 0)
             {

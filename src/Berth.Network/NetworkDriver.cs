@@ -112,15 +112,15 @@ public static class MacAddresses
         return $"02:42:{b[0]:x2}:{b[1]:x2}:{b[2]:x2}:{b[3]:x2}";
     }
 
-    public static byte[] Parse(string text)
+    public static byte[] Parse(string text) =>
+        TryParse(text, out var mac) ? mac : throw Common.BerthException.Invalid($"invalid MAC address: {text}");
+
+    /// <summary>Six colon-separated hex pairs, e.g. <c>02:42:ac:11:00:02</c>.</summary>
+    public static bool TryParse(string text, out byte[] mac)
     {
         var parts = text.Split(':');
-        var mac = new byte[6];
-        if (parts.Length != 6 || !parts.Select((p, i) => byte.TryParse(p, System.Globalization.NumberStyles.HexNumber, null, out mac[i]) && p.Length == 2).All(ok => ok))
-        {
-            throw Common.BerthException.Invalid($"invalid MAC address: {text}");
-        }
-        return mac;
+        var bytes = mac = new byte[6];
+        return parts.Length == 6 && parts.Select((p, i) => byte.TryParse(p, System.Globalization.NumberStyles.HexNumber, null, out bytes[i]) && p.Length == 2).All(ok => ok);
     }
 
     /// <summary>A random locally administered unicast address (for drivers that do not derive one from the IP).</summary>

@@ -35,7 +35,7 @@ public sealed class ApiServerTests : IDisposable
         var (ping, pong) = await RequestAsync(c, "GET", "/_ping");
         Assert.Equal(200, ping.Status);
         Assert.Equal("OK", pong);
-        Assert.Equal("1.42", ping.Headers["Api-Version"]);
+        Assert.Equal("1.44", ping.Headers["Api-Version"]);
         Assert.Equal("linux", ping.Headers["Ostype"]);
         Assert.Equal("false", ping.Headers["Docker-Experimental"]);
         Assert.StartsWith("Berth/", ping.Headers["Server"], StringComparison.Ordinal);
@@ -69,7 +69,8 @@ public sealed class ApiServerTests : IDisposable
     public static TheoryData<string, string, string> Versions => new()
     {
         // row, target, what /version saw (version, path)
-        { "no prefix is the newest", "/version", "1.42 /version" },
+        { "no prefix is the newest", "/version", "1.44 /version" },
+        { "the previous newest", "/v1.42/version", "1.42 /version" },
         { "current", "/v1.41/version", "1.41 /version" },
         { "oldest", "/v1.24/version", "1.24 /version" },
         { "in between", "/v1.30/version", "1.30 /version" },
@@ -94,7 +95,7 @@ public sealed class ApiServerTests : IDisposable
         var (head, body) = await RequestAsync(c, "GET", "/v1.99/version");
         Assert.Equal(400, head.Status);
         Assert.Equal("application/json", head.Headers["Content-Type"]);
-        Assert.Equal("{\"message\":\"client version 1.99 is too new. Maximum supported API version is 1.42\"}\n", body);
+        Assert.Equal("{\"message\":\"client version 1.99 is too new. Maximum supported API version is 1.44\"}\n", body);
         Assert.Equal("OK", (await RequestAsync(c, "GET", "/_ping")).Body); // the connection lives on
     }
 

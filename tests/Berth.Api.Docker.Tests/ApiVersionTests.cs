@@ -54,9 +54,9 @@ public sealed class ApiVersionTests
     }
 
     [Fact]
-    public void Berth_speaks_1_24_to_1_42()
+    public void Berth_speaks_1_24_to_1_44()
     {
-        Assert.Equal("1.42", ApiVersion.Max.ToString());
+        Assert.Equal("1.44", ApiVersion.Max.ToString());
         Assert.Equal("1.24", ApiVersion.Min.ToString());
     }
 }

@@ -42,6 +42,32 @@ public sealed class HealthTests(BerthEngine engine)
         Poll.Until("the probes' exec ids to go", () => engine.Inspect(name, "{{json .ExecIDs}}"), ids => ids == "null");
     }
 
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void DuringTheStartPeriodProbesComeEveryStartInterval(string client)
+    {
+        // compat(docker): --health-start-interval needs API 1.44; the docker CLI refused it before berthd served 1.44.
+        var name = $"health-start-interval-{client}";
+        engine.Cli(client, "run", "-d", "--name", name, "--health-cmd", "true", "--health-interval", "1h", "--health-start-period", "2h",
+            "--health-start-interval", "200ms", "busybox", "sleep", "300").Ok();
+        try
+        {
+            WaitForHealth(name, "healthy");
+
+            Assert.Equal("""{"Test":["CMD-SHELL","true"],"Interval":3600000000000,"StartPeriod":7200000000000,"StartInterval":200000000}""",
+                engine.Inspect(name, "{{json .Config.Healthcheck}}"));
+            var started = DateTimeOffset.Parse(engine.Inspect(name, "{{.State.StartedAt}}"), CultureInfo.InvariantCulture);
+            var firstProbe = HealthJson(name).GetProperty("Log")[0].GetProperty("Start").GetDateTimeOffset();
+            // Not the hour of the interval, nor the default start interval's 5 s.
+            Assert.True(firstProbe - started < TimeSpan.FromSeconds(3), $"first probe {firstProbe - started} after the start");
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+        }
+    }
+
     [Fact]
     public async Task InspectCarriesHealthInDockersShapeAndOnlyWithAProbe()
     {

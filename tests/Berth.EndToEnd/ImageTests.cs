@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Berth.EndToEnd.Infrastructure;
 
 namespace Berth.EndToEnd;
@@ -150,6 +151,36 @@ public sealed class ImageTests(BerthEngine engine)
     private string BusyboxId() => engine.Inspect("busybox", "{{.Id}}");
 
     /// <summary>An image id as <c>docker images</c> shows it: 12 hex digits, no "sha256:".</summary>
+    [Fact]
+    public async Task ImageAnswersFollowTheNegotiatedApiVersion()
+    {
+        var dangling = Import("docker", "versioned:1");
+        Import("docker", "versioned:1");
+        try
+        {
+            foreach (var (version, virtualSize, untagged) in new[] { ("1.42", true, "<none>:<none>"), ("1.44", false, "") })
+            {
+                using var list = JsonDocument.Parse((await engine.Api.GetAsync($"/v{version}/images/json")).Body);
+                using var inspect = JsonDocument.Parse((await engine.Api.GetAsync($"/v{version}/images/busybox/json")).Body);
+                using var df = JsonDocument.Parse((await engine.Api.GetAsync($"/v{version}/system/df?type=image")).Body);
+                var images = list.RootElement.EnumerateArray().ToList();
+
+                // compat(docker): API 1.44 drops VirtualSize; 1.43 lists an untagged image without <none>.
+                Assert.True(images.All(i => i.TryGetProperty("VirtualSize", out _) == virtualSize), version);
+                Assert.True(inspect.RootElement.TryGetProperty("VirtualSize", out _) == virtualSize, version);
+                Assert.True(df.RootElement.GetProperty("Images").EnumerateArray().All(i => i.TryGetProperty("VirtualSize", out _) == virtualSize), version);
+                Assert.Equal(untagged, string.Join(',', images.Single(i => i.GetProperty("Id").GetString() == dangling).GetProperty("RepoTags").EnumerateArray().Select(t => t.GetString())));
+            }
+            // Both clients show the untagged image as <none> at 1.44.
+            Assert.Contains($"{Short(dangling)} <none>:<none>", engine.Docker("images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}").Lines);
+            Assert.Contains($"{Short(dangling)} <none>:<none>", engine.Cli("berth", "images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}").Lines);
+        }
+        finally
+        {
+            engine.Docker("rmi", Short(dangling), "versioned:1");
+        }
+    }
+
     private static string Short(string imageId) => imageId["sha256:".Length..][..12];
 
     /// <summary>A new image of the busybox files (its own id: the config records when it was made).</summary>

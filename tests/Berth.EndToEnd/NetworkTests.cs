@@ -1,4 +1,5 @@
 using System.Net.Http;
+using System.Text.Json;
 using Berth.EndToEnd.Infrastructure;
 
 namespace Berth.EndToEnd;
@@ -511,5 +512,124 @@ public sealed class NetworkTests(BerthEngine engine)
         {
             Remove("net-dies");
         }
+    }
+
+    [Theory]
+    [InlineData("docker", "", "02:42:ac:11:99:01")]
+    [InlineData("docker", "e2e-mac-docker", "02:42:ac:11:99:02")]
+    [InlineData("berth", "", "02:42:ac:11:99:03")]
+    [InlineData("berth", "e2e-mac-berth", "02:42:ac:11:99:04")]
+    public void RunMacAddressSetsEth0sAddressOnTheNetworkItJoins(string client, string network, string mac)
+    {
+        using var net = network.Length > 0 ? new TestNetwork(engine, network) : null;
+        var name = "mac-" + client + (net is null ? "-bridge" : "-user");
+        string[] joins = net is null ? [] : ["--network", net.Name];
+        engine.Cli(client, ["run", "-d", "--name", name, "--mac-address", mac, .. joins, "busybox", "sleep", "60"]).Ok();
+        try
+        {
+            var inside = engine.Docker("exec", name, "ip", "-o", "link", "show", "eth0").Ok();
+            var shown = engine.Inspect(name, $"{{{{(index .NetworkSettings.Networks \"{net?.Name ?? "bridge"}\").MacAddress}}}} {{{{.Config.MacAddress}}}}");
+
+            Assert.Contains("link/ether " + mac + " ", inside, StringComparison.Ordinal);
+            // compat(docker): Config.MacAddress still shows the primary network's MAC, asked for per endpoint at API 1.44.
+            Assert.Equal($"{mac} {mac}", shown);
+        }
+        finally
+        {
+            Remove(name);
+        }
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
+    public void ABadMacAddressIsRefusedByTheClientAndNothingIsCreated(string client)
+    {
+        var before = engine.Docker("ps", "-aq").Lines.Count;
+
+        var run = engine.Cli(client, "run", "--name", "mac-bad-" + client, "--mac-address", "02:42:ac:11:99", "busybox", "true");
+
+        run.ExpectExit(125);
+        Assert.Contains("02:42:ac:11:99 is not a valid mac address", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, engine.Docker("ps", "-aq").Lines.Count);
+    }
+
+    public static TheoryData<string, string, string> BadMacBodies => new()
+    {
+        // row, path, body: dockerd names the network in either case
+        { "per endpoint at 1.44", "/v1.44/containers/create", """{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"zz:42"}}}}""" },
+        { "container-wide at 1.44", "/v1.44/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""" },
+        { "container-wide at 1.41", "/v1.41/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadMacBodies))]
+    public async Task ABadMacAddressIsRefusedByTheDaemonWithDockersWords(string row, string path, string body)
+    {
+        var before = engine.Docker("ps", "-aq").Lines.Count;
+
+        var response = await engine.Api.PostJsonAsync(path + "?name=mac-bad-api", body);
+
+        Assert.True(response.Status == 400, $"{row}: {response}");
+        Assert.Equal("invalid config for network bridge: invalid MAC address zz:42", Message(response));
+        Assert.Equal(before, engine.Docker("ps", "-aq").Lines.Count);
+    }
+
+    [Fact]
+    public async Task TheContainerWideMacAddressIsDeprecatedAt144AndStillApplied()
+    {
+        try
+        {
+            var old = await engine.Api.PostJsonAsync("/v1.42/containers/create?name=mac-api-142", """{"Image":"busybox","Cmd":["sleep","60"],"MacAddress":"02:42:ac:11:99:06"}""");
+            var current = await engine.Api.PostJsonAsync("/v1.44/containers/create?name=mac-api-144", """{"Image":"busybox","Cmd":["sleep","60"],"MacAddress":"02:42:ac:11:99:07"}""");
+            var mismatch = await engine.Api.PostJsonAsync("/v1.44/containers/create?name=mac-api-mismatch",
+                """{"Image":"busybox","MacAddress":"02:42:ac:11:99:08","NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:99:09"}}}}""");
+
+            Assert.Equal((201, 201, 400), (old.Status, current.Status, mismatch.Status));
+            Assert.Equal([], Warnings(old));
+            Assert.Equal(["The container-wide MacAddress field is now deprecated. It should be specified in EndpointsConfig instead."], Warnings(current));
+            Assert.Equal("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty", Message(mismatch));
+            engine.Docker("start", "mac-api-142", "mac-api-144").Ok();
+            Assert.Contains("link/ether 02:42:ac:11:99:06 ", engine.Docker("exec", "mac-api-142", "ip", "-o", "link", "show", "eth0").Ok(), StringComparison.Ordinal);
+            Assert.Contains("link/ether 02:42:ac:11:99:07 ", engine.Docker("exec", "mac-api-144", "ip", "-o", "link", "show", "eth0").Ok(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Remove("mac-api-142", "mac-api-144", "mac-api-mismatch");
+        }
+    }
+
+    [Fact]
+    public async Task NetworkConnectTakesAMacAddressPerEndpoint()
+    {
+        // compat(docker): the docker CLI 28 has no network connect --mac-address; the API has had it since 1.44.
+        using var net = new TestNetwork(engine, "e2e-mac-connect");
+        engine.Docker("run", "-d", "--name", "mac-connect", "busybox", "sleep", "60").Ok();
+        try
+        {
+            var bad = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect", """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"02:42"}}""");
+            var good = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect", """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"02:42:ac:11:99:0a"}}""");
+
+            Assert.Equal((400, "invalid MAC address 02:42"), (bad.Status, Message(bad)));
+            Assert.Equal(200, good.Status);
+            Assert.Contains("link/ether 02:42:ac:11:99:0a ", engine.Docker("exec", "mac-connect", "ip", "-o", "link", "show", "eth1").Ok(), StringComparison.Ordinal);
+            Assert.Equal("02:42:ac:11:99:0a", engine.Inspect("mac-connect", $"{{{{(index .NetworkSettings.Networks \"{net.Name}\").MacAddress}}}}"));
+        }
+        finally
+        {
+            Remove("mac-connect");
+        }
+    }
+
+    private static string Message(ApiResponse response)
+    {
+        using var body = JsonDocument.Parse(response.Body);
+        return body.RootElement.GetProperty("message").GetString() ?? "";
+    }
+
+    private static List<string> Warnings(ApiResponse response)
+    {
+        using var body = JsonDocument.Parse(response.Body);
+        return [.. body.RootElement.GetProperty("Warnings").EnumerateArray().Select(w => w.GetString() ?? "")];
     }
 }

@@ -105,6 +105,8 @@ public sealed class EndpointView
     public int GlobalIPv6PrefixLen { get; set; }
     public string MacAddress { get; set; } = "";
     public Dictionary<string, string>? DriverOpts { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? DNSNames { get; set; }
 }
 
 public sealed class MountSummary
@@ -192,7 +194,9 @@ public sealed class ImageSummary
     public List<string>? RepoTags { get; set; }
     public long SharedSize { get; set; } = -1;
     public long Size { get; set; }
-    public long VirtualSize { get; set; }
+    /// <summary>Before API 1.44 only (null leaves it out).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? VirtualSize { get; set; }
 }
 
 public sealed class ImageInspect
@@ -213,7 +217,9 @@ public sealed class ImageInspect
     public string? Variant { get; set; }
     public string Os { get; set; } = "";
     public long Size { get; set; }
-    public long VirtualSize { get; set; }
+    /// <summary>Before API 1.44 only (null leaves it out).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? VirtualSize { get; set; }
     public GraphDriverData GraphDriver { get; set; } = new();
     public ImageRootFs RootFS { get; set; } = new();
     public ImageMetadata Metadata { get; set; } = new();

@@ -17,7 +17,7 @@ internal static class ContainerRoutes
         router.Map("POST", "/containers/create", c => CreateAsync(c, s));
         router.Map("GET", "/containers/json", c => c.WriteJsonAsync(200, List(c, s), ApiJson.Default.ListContainerSummary));
         router.Map("POST", "/containers/prune", c => PruneAsync(c, s));
-        router.Map("GET", "/containers/{id}/json", c => c.WriteJsonAsync(200, Inspect(s, s.Containers.Get(c.Route("id")), c.Query.Bool("size")), ApiJson.Default.ContainerInspect));
+        router.Map("GET", "/containers/{id}/json", c => c.WriteJsonAsync(200, Inspect(s, s.Containers.Get(c.Route("id")), c.Query.Bool("size"), c.Version), ApiJson.Default.ContainerInspect));
         router.Map("POST", "/containers/{id}/start", async c =>
         {
             await s.Containers.StartAsync(c.Route("id"), c.Aborted).ConfigureAwait(false);
@@ -63,8 +63,55 @@ internal static class ContainerRoutes
         using var doc = await c.ReadJsonAsync(ApiJson.Default.JsonDocument).ConfigureAwait(false);
         var (config, host, networking) = ParseCreateBody(doc);
         var warnings = new List<string>();
+        if (c.Version >= PerEndpointMac)
+        {
+            networking = MoveContainerWideMac(config, host, networking, warnings);
+        }
         var created = await Task.Run(() => s.Containers.Create(c.Query["name"], config, host, networking, warnings)).ConfigureAwait(false);
         await c.WriteJsonAsync(201, new CreateResponse { Id = created.Id, Warnings = warnings }, ApiJson.Default.CreateResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>compat(docker): from API 1.44 a MAC address is asked for per endpoint; the container-wide
+    /// <c>Config.MacAddress</c> is deprecated (before 1.44 it is the only way, and the engine takes it as is).</summary>
+    private static readonly ApiVersion PerEndpointMac = new(1, 44);
+
+    /// <summary>dockerd's handleMACAddressBC for API ≥ 1.44: a container-wide MAC moves, with a warning, onto the
+    /// primary network's endpoint, which must not ask for another; on host, none and container: networks it is
+    /// dropped.</summary>
+    internal static NetworkingConfig? MoveContainerWideMac(ContainerConfig config, HostConfig host, NetworkingConfig? networking, List<string> warnings)
+    {
+        if (string.IsNullOrEmpty(config.MacAddress))
+        {
+            return networking;
+        }
+        var mac = config.MacAddress;
+        config.MacAddress = null;
+        warnings.Add("The container-wide MacAddress field is now deprecated. It should be specified in EndpointsConfig instead.");
+        var mode = string.IsNullOrEmpty(host.NetworkMode) ? "default" : host.NetworkMode;
+        if (mode is "host" or "none" || mode.StartsWith("container:", StringComparison.Ordinal))
+        {
+            return networking;
+        }
+        networking ??= new NetworkingConfig();
+        var endpoints = networking.EndpointsConfig ??= [];
+        // dockerd renames the default network to bridge before it looks.
+        string[] keys = mode is "default" or "bridge" ? ["default", "bridge"] : [mode];
+        var key = keys.FirstOrDefault(endpoints.ContainsKey);
+        if (key is null && endpoints.Count > 0)
+        {
+            throw BerthException.Invalid("unable to migrate container-wide MAC address to a specific network: HostConfig.NetworkMode must match the identity of a network in NetworkSettings.Networks");
+        }
+        var endpoint = (key is null ? null : endpoints[key]) ?? new EndpointSettings();
+        endpoints[key ?? mode] = endpoint;
+        if (string.IsNullOrEmpty(endpoint.MacAddress))
+        {
+            endpoint.MacAddress = mac;
+        }
+        else if (endpoint.MacAddress != mac)
+        {
+            throw BerthException.Invalid("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty");
+        }
+        return networking;
     }
 
     /// <summary>The body of <c>POST /containers/create</c> (untrusted JSON): the container's config, its host config
@@ -232,7 +279,7 @@ internal static class ContainerRoutes
         return $"Exited ({state.ExitCode.ToString(CultureInfo.InvariantCulture)}) {HumanUnits.Duration(now - state.FinishedAt)} ago";
     }
 
-    internal static ContainerInspect Inspect(EngineServices s, Container ct, bool size)
+    internal static ContainerInspect Inspect(EngineServices s, Container ct, bool size, ApiVersion version)
     {
         Dictionary<string, string>? graph = null;
         try
@@ -283,7 +330,7 @@ internal static class ContainerRoutes
             SizeRootFs = sizes?.RootFs,
             Config = ct.Config,
             ExecIDs = s.Containers.ExecIds(ct.Id),
-            NetworkSettings = NetworkMapper.Inspect(ct),
+            NetworkSettings = NetworkMapper.Inspect(ct, version),
             Mounts = Mounts(ct),
         };
     }

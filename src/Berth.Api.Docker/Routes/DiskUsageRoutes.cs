@@ -15,7 +15,7 @@ internal static class DiskUsageRoutes
         {
             var kinds = Kinds(c.Query.All("type"));
             var report = await usage.MeasureAsync(kinds).ConfigureAwait(false);
-            await c.WriteJsonAsync(200, Response(s, report, kinds), DiskUsageApiJson.Default.DiskUsageResponse).ConfigureAwait(false);
+            await c.WriteJsonAsync(200, Response(s, report, kinds, c.Version), DiskUsageApiJson.Default.DiskUsageResponse).ConfigureAwait(false);
         });
         router.Map("POST", "/images/prune", async c =>
         {
@@ -67,26 +67,24 @@ internal static class DiskUsageRoutes
         return kinds;
     }
 
-    private static DiskUsageResponse Response(EngineServices s, DiskUsageReport report, DiskUsageKinds kinds) => new()
+    private static DiskUsageResponse Response(EngineServices s, DiskUsageReport report, DiskUsageKinds kinds, ApiVersion version) => new()
     {
         LayersSize = report.LayersSize,
         Images = report.Images?.Select(i =>
         {
-            var tags = s.Images.TagsOf(i.Image.Id);
-            return new ImageSummary
+            // compat(docker): untagged images and VirtualSize as GET /images/json shows them at the same version.
+            return ImageRoutes.ForVersion(version, new ImageSummary
             {
                 Containers = i.Containers,
                 Created = i.Image.Created.ToUnixTimeSeconds(),
                 Id = i.Image.Id,
                 Labels = s.Images.Config(i.Image).Config?.Labels,
                 ParentId = i.Image.Parent,
-                // compat(docker): as GET /images/json at API 1.41: an untagged image is <none>:<none>.
-                RepoTags = tags.Count > 0 ? [.. tags] : ["<none>:<none>"],
-                RepoDigests = i.Image.RepoDigests.Count > 0 ? i.Image.RepoDigests : tags.Count > 0 ? [] : ["<none>@<none>"],
+                RepoTags = [.. s.Images.TagsOf(i.Image.Id)],
+                RepoDigests = i.Image.RepoDigests,
                 SharedSize = i.SharedSize,
                 Size = i.Size,
-                VirtualSize = i.Size,
-            };
+            });
         }).ToList(),
         // compat(docker): SizeRw is left out when 0 (Go's omitempty), SizeRootFs too.
         Containers = report.Containers?.Select(c => OmitZeroSizes(ContainerRoutes.Summary(s, c.Container, (c.SizeRw, c.SizeRootFs)))).ToList(),

@@ -18,7 +18,7 @@ internal static class ImageRoutes
         router.Map("POST", "/images/create", c => CreateAsync(c, s));
         router.Map("GET", "/images/get", c => SaveAsync(c, s, c.Query.All("names")));
         router.Map("POST", "/images/load", c => LoadAsync(c, s));
-        router.Map("GET", "/images/{name*}/json", c => c.WriteJsonAsync(200, Inspect(s, c.Route("name")), ApiJson.Default.ImageInspect));
+        router.Map("GET", "/images/{name*}/json", c => c.WriteJsonAsync(200, Inspect(s, c.Route("name"), c.Version), ApiJson.Default.ImageInspect));
         router.Map("GET", "/images/{name*}/history", c => c.WriteJsonAsync(200, History(s, c.Route("name")), ApiJson.Default.ListImageHistoryItem));
         router.Map("GET", "/images/{name*}/get", c => SaveAsync(c, s, [c.Route("name")]));
         router.Map("POST", "/commit", c => CommitAsync(c, s));
@@ -71,20 +71,37 @@ internal static class ImageRoutes
                     continue;
                 }
             }
-            result.Add(new ImageSummary
+            result.Add(ForVersion(c.Version, new ImageSummary
             {
                 Id = image.Id,
                 Created = image.Created.ToUnixTimeSeconds(),
                 Labels = config.Config?.Labels,
                 ParentId = image.Parent,
-                // compat(docker): API 1.41 lists an untagged image as <none>:<none>.
-                RepoTags = tags.Count > 0 ? [.. tags] : ["<none>:<none>"],
-                RepoDigests = image.RepoDigests.Count > 0 ? image.RepoDigests : tags.Count > 0 ? [] : ["<none>@<none>"],
+                RepoTags = [.. tags],
+                RepoDigests = image.RepoDigests,
                 Size = image.Size,
-                VirtualSize = image.Size,
-            });
+            }));
         }
         return result;
+    }
+
+    /// <summary>compat(docker): before API 1.43 an untagged image is listed as <c>&lt;none&gt;:&lt;none&gt;</c> (and
+    /// <c>&lt;none&gt;@&lt;none&gt;</c> without a digest); from 1.43 its lists are empty.</summary>
+    private static readonly ApiVersion NoNonePlaceholders = new(1, 43);
+
+    /// <summary>compat(docker): API 1.44 drops <c>VirtualSize</c>, which was <c>Size</c> under another name.</summary>
+    private static readonly ApiVersion NoVirtualSize = new(1, 44);
+
+    /// <summary>An image of <c>GET /images/json</c> or <c>/system/df</c> as the client's API version shows it.</summary>
+    internal static ImageSummary ForVersion(ApiVersion version, ImageSummary image)
+    {
+        if (version < NoNonePlaceholders && image.RepoTags is not { Count: > 0 })
+        {
+            image.RepoTags = ["<none>:<none>"];
+            image.RepoDigests = image.RepoDigests is { Count: > 0 } ? image.RepoDigests : ["<none>@<none>"];
+        }
+        image.VirtualSize = version < NoVirtualSize ? image.Size : null;
+        return image;
     }
 
     /// <summary>Docker's reference filter: a glob over the familiar name, with or without the tag.</summary>
@@ -95,7 +112,7 @@ internal static class ImageRoutes
         return Glob.Match(pattern, familiarTag) || Glob.Match(pattern, repo);
     }
 
-    private static ImageInspect Inspect(EngineServices s, string name)
+    private static ImageInspect Inspect(EngineServices s, string name, ApiVersion version)
     {
         var image = s.Images.TryResolve(name) ?? throw BerthException.NotFound($"no such image: {name}: No such image: {name}");
         var config = s.Images.Config(image);
@@ -126,7 +143,7 @@ internal static class ImageRoutes
             Variant = config.Variant,
             Os = config.Os,
             Size = image.Size,
-            VirtualSize = image.Size,
+            VirtualSize = version < NoVirtualSize ? image.Size : null,
             GraphDriver = new GraphDriverData { Name = s.Images.Snapshotter.Name, Data = graph },
             RootFS = new ImageRootFs { Layers = [.. image.DiffIds] },
             Metadata = new ImageMetadata { LastTagTime = image.LastTagTime is { } t ? DockerTimeConverter.Format(t) : "0001-01-01T00:00:00Z" },

@@ -98,6 +98,7 @@ internal static partial class ContainerOptions
         f.List("expose", '\0', "Expose a port or a range of ports");
         f.String("ip", '\0', "IPv4 address (e.g., 172.30.100.104)");
         f.String("ip6", '\0', "IPv6 address (e.g., 2001:db8::33)");
+        f.String("mac-address", '\0', "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
         f.List("publish", 'p', "Publish a container's port(s) to the host");
         f.Bool("publish-all", 'P', "Publish all exposed ports to random ports");
         f.List("network", '\0', "Connect a container to a network");
@@ -159,6 +160,10 @@ internal static partial class ContainerOptions
     /// <summary>docker's <c>parse</c>: flags and positionals to a spec; errors are plain messages (the caller adds "berth: ...").</summary>
     public static ContainerSpec Parse(FlagSet f, IReadOnlyList<string> args, bool run, Func<string, string?> getEnv)
     {
+        if (f.GetString("mac-address") is { Length: > 0 } mac && !IsMacAddress(mac))
+        {
+            throw new UsageException($"{mac} is not a valid mac address");
+        }
         var s = new ContainerSpec
         {
             Image = args[0],
@@ -684,6 +689,29 @@ internal static partial class ContainerOptions
         }
     }
 
+    /// <summary>Go's net.ParseMAC, which the docker CLI checks <c>--mac-address</c> with: 6, 8 or 20 octets written
+    /// <c>xx:xx:…</c>, <c>xx-xx-…</c> or <c>xxxx.xxxx.…</c>.</summary>
+    internal static bool IsMacAddress(string s)
+    {
+        if (s.Length < 14)
+        {
+            return false;
+        }
+        var (digits, separator) = s[2] is ':' or '-' ? (2, s[2]) : s[4] == '.' ? (4, '.') : (0, '\0');
+        if (digits == 0 || (s.Length + 1) % (digits + 1) != 0 || (s.Length + 1) / (digits + 1) * digits / 2 is not (6 or 8 or 20))
+        {
+            return false;
+        }
+        for (var i = 0; i < s.Length; i++)
+        {
+            if ((i + 1) % (digits + 1) == 0 ? s[i] != separator : !char.IsAsciiHexDigit(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static bool IsUserDefined(string mode) =>
         mode is not ("default" or "bridge" or "host" or "none") && !mode.StartsWith("container:", StringComparison.Ordinal);
 
@@ -693,6 +721,7 @@ internal static partial class ContainerOptions
         var aliases = f.GetList("network-alias");
         var ipv4 = f.GetString("ip") ?? "";
         var ipv6 = f.GetString("ip6") ?? "";
+        var mac = f.GetString("mac-address") ?? "";
         s.NetworkMode = networks.Count > 0 ? networks[0] : "default";
         if (networks.Count == 0)
         {
@@ -700,7 +729,7 @@ internal static partial class ContainerOptions
             {
                 throw new UsageException("network-scoped aliases are only supported for user-defined networks");
             }
-            s.Endpoints.Add(("default", ipv4, ipv6, null));
+            s.Endpoints.Add(("default", ipv4, ipv6, null, mac));
             return;
         }
         bool userDefined = false, builtIn = false;
@@ -731,12 +760,14 @@ internal static partial class ContainerOptions
             }
             var ep4 = first ? ipv4 : "";
             var ep6 = first ? ipv6 : "";
+            // compat(docker): --mac-address, like --ip, belongs to the first network's endpoint.
+            var epMac = first ? mac : "";
             // compat(docker): a single network without endpoint options gets no EndpointsConfig entry.
-            if (first && networks.Count == 1 && epAliases is null && ep4.Length == 0 && ep6.Length == 0)
+            if (first && networks.Count == 1 && epAliases is null && ep4.Length == 0 && ep6.Length == 0 && epMac.Length == 0)
             {
                 continue;
             }
-            s.Endpoints.Add((name, ep4, ep6, epAliases));
+            s.Endpoints.Add((name, ep4, ep6, epAliases, epMac));
         }
         if (userDefined && builtIn)
         {

@@ -38,6 +38,16 @@ internal static class ContainerRunner
         {
             query.Add("platform", spec.Platform.ToLowerInvariant());
         }
+        // compat(docker): the client refuses what an older daemon would ignore (the CLI 28 sends a MAC address only per
+        // endpoint).
+        if (spec.HealthStartInterval != 0 && !ctx.Client.VersionAtLeast("1.44"))
+        {
+            throw new DaemonException(0, $"\"specify health-check start interval\" requires API version 1.44, but the Docker daemon API version is {ctx.Client.Version}");
+        }
+        if (spec.Endpoints.Any(e => e.MacAddress.Length > 0) && !ctx.Client.VersionAtLeast("1.44"))
+        {
+            throw new DaemonException(0, $"\"specify mac-address per network\" requires API version 1.44, but the Docker daemon API version is {ctx.Client.Version}");
+        }
         var body = CreateBody.Write(spec);
         byte[] answer;
         try

@@ -105,5 +105,5 @@ internal sealed class ContainerSpec
     public bool? Init;
 
     /// <summary>Endpoint settings by network; an entry with no settings is written all-empty.</summary>
-    public List<(string Network, string Ipv4, string Ipv6, List<string>? Aliases)> Endpoints = [];
+    public List<(string Network, string Ipv4, string Ipv6, List<string>? Aliases, string MacAddress)> Endpoints = [];
 }

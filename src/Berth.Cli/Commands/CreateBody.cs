@@ -204,7 +204,7 @@ internal static class CreateBody
 
         w.BeginObject("NetworkingConfig");
         w.BeginObject("EndpointsConfig");
-        foreach (var (network, ipv4, ipv6, aliases) in s.Endpoints)
+        foreach (var (network, ipv4, ipv6, aliases, mac) in s.Endpoints)
         {
             w.BeginObject(network);
             if (ipv4.Length > 0 || ipv6.Length > 0)
@@ -226,7 +226,7 @@ internal static class CreateBody
             }
             w.Null("Links");
             w.Strings("Aliases", aliases);
-            w.String("MacAddress", "");
+            w.String("MacAddress", mac);
             w.Null("DriverOpts");
             w.Number("GwPriority", 0);
             EndpointState(w);
