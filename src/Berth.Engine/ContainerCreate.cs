@@ -180,6 +180,10 @@ public sealed partial class ContainerService
     private void Validate(HostConfig h, List<string>? warnings = null)
     {
         ValidateUserns(h);
+        if (h.Annotations?.ContainsKey("") == true)
+        {
+            throw BerthException.Invalid("invalid Annotations: the empty string is not permitted as an annotation key");
+        }
         if (h.Memory is > 0 and < 6 * 1024 * 1024)
         {
             throw BerthException.Invalid("Minimum memory limit allowed is 6MB");

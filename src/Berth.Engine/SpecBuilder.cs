@@ -260,6 +260,7 @@ internal static class SpecBuilder
         }
         return new RuntimeSpec
         {
+            Annotations = host.Annotations is { Count: > 0 } annotations ? new(annotations) : null,
             Process = new Process
             {
                 Terminal = config.Tty,

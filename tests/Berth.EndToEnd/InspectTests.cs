@@ -31,6 +31,34 @@ public sealed class InspectTests(BerthEngine engine)
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]
+    public void AnnotationsAreShownAndReachTheRuntime(string client)
+    {
+        var name = $"annotated-{client}";
+        var id = engine.Cli(client, "run", "-d", "--name", name, "--annotation", "com.example.team=payments", "busybox", "sleep", "100").Ok();
+        try
+        {
+            Assert.Equal("""{"com.example.team":"payments"}""", engine.Inspect(name, "{{json .HostConfig.Annotations}}"));
+            var config = File.ReadAllText(Path.Join(engine.Daemon.ExecRoot, "containers", id, "config.json"));
+            Assert.Contains("\"com.example.team\":\"payments\"", config, StringComparison.Ordinal);
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task AnAnnotationWithAnEmptyKeyIsRefusedAtCreate()
+    {
+        var r = await engine.Api.PostJsonAsync("/containers/create?name=annotated-empty", """{"Image":"busybox","HostConfig":{"Annotations":{"":"x"}}}""");
+        Assert.Equal(400, r.Status);
+        Assert.Contains("invalid Annotations: the empty string is not permitted as an annotation key", r.Body, StringComparison.Ordinal);
+        Assert.Equal("", engine.Docker("ps", "-aq", "--filter", "name=annotated-empty").Ok());
+    }
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("berth")]
     public void AContainerFoundByAnIdPrefix(string client)
     {
         var id = engine.Cli(client, "create", "busybox").Ok();

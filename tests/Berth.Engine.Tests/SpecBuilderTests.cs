@@ -30,6 +30,14 @@ public sealed class SpecBuilderTests
         SpecBuilder.Build(c, user ?? Root, "/run/berth/containers/c/rootfs", "/berth/c", privateCgroupns);
 
     [Fact]
+    public void Annotations_reach_the_runtime_in_the_spec()
+    {
+        Assert.Null(Build(Container()).Annotations);
+        var spec = Build(Container(host: h => h.Annotations = new() { ["com.example.team"] = "payments", ["empty"] = "" }));
+        Assert.Equal(new Dictionary<string, string> { ["com.example.team"] = "payments", ["empty"] = "" }, spec.Annotations);
+    }
+
+    [Fact]
     public void The_process_gets_Dockers_fourteen_capabilities_and_no_inheritable_ones()
     {
         string[] docker =

@@ -74,6 +74,7 @@ internal static partial class ContainerOptions
         f.String("domainname", '\0', "Container NIS domain name");
         f.Bool("interactive", 'i', "Keep STDIN open even if not attached");
         f.List("label", 'l', "Set meta data on a container");
+        f.List("annotation", '\0', "Add an annotation to the container (passed through to the OCI runtime)");
         f.List("label-file", '\0', "Read in a line delimited file of labels");
         f.Bool("read-only", '\0', "Mount the container's root filesystem as read only");
         f.String("restart", '\0', "Restart policy to apply when a container exits", null, "no");
@@ -287,6 +288,12 @@ internal static partial class ContainerOptions
         {
             var eq = l.IndexOf('=', StringComparison.Ordinal);
             s.Labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
+        }
+
+        foreach (var a in f.GetList("annotation"))
+        {
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            s.Annotations[eq < 0 ? a : a[..eq]] = eq < 0 ? "" : a[(eq + 1)..];
         }
 
         s.PidMode = f.GetString("pid") ?? "";

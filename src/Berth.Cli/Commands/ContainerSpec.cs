@@ -36,6 +36,7 @@ internal sealed class ContainerSpec
     public string WorkingDir = "";
     public List<string>? Entrypoint;
     public Dictionary<string, string> Labels = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Annotations = new(StringComparer.Ordinal);
     public string StopSignal = "";
     public long? StopTimeout;
 

@@ -92,6 +92,10 @@ internal static class CreateBody
         w.String("VolumeDriver", s.VolumeDriver);
         w.Strings("VolumesFrom", s.VolumesFrom);
         w.BeginArray("ConsoleSize").Number(s.ConsoleHeight).Number(s.ConsoleWidth).EndArray();
+        if (s.Annotations.Count > 0)
+        {
+            w.StringMap("Annotations", s.Annotations);
+        }
         w.Strings("CapAdd", s.CapAdd);
         w.Strings("CapDrop", s.CapDrop);
         w.String("CgroupnsMode", s.CgroupnsMode);

@@ -28,6 +28,9 @@ public sealed class HostConfig
     public List<string>? Links { get; set; }
     public int OomScoreAdj { get; set; }
     public string PidMode { get; set; } = "";
+    /// <summary><c>--annotation</c>: metadata handed to the runtime in the OCI spec's annotations.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Annotations { get; set; }
     public bool Privileged { get; set; }
     public bool PublishAllPorts { get; set; }
     public bool ReadonlyRootfs { get; set; }
