@@ -1,4 +1,5 @@
 using Berth.Http;
+using Berth.Network;
 
 namespace Berth.Host;
 
@@ -17,6 +18,7 @@ internal sealed class DaemonOptions
     public string? Bridge { get; set; }
     public string? BridgeIp { get; set; }
     public string? ClusterAdvertise { get; set; }
+    public FirewallBackend FirewallBackend { get; set; }
     public List<string> InsecureRegistries { get; } = [];
     public List<string> RegistryMirrors { get; } = [];
     public int MaxConcurrentDownloads { get; set; } = 3;
@@ -69,6 +71,8 @@ internal sealed class DaemonOptions
                                         no group "berth" exists)
               --default-runtime string  Default OCI runtime for containers (default "berth")
               --exec-root string        Root directory for execution state files (default "/run/berth")
+              --firewall-backend string The firewall for NAT and isolation: "nftables" or "iptables" (iptables-legacy;
+                                        default: nftables, iptables-legacy where nftables is missing)
           -h, --help                    Print usage
               --insecure-registry list  Registries (host[:port] or CIDR) spoken to without verified TLS, or over
                                         plain HTTP (loopback registries always are)
@@ -137,6 +141,7 @@ internal sealed class DaemonOptions
                 case "-b" or "--bridge": o.Bridge = Value(); break;
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
+                case "--firewall-backend": o.FirewallBackend = Firewall.ParseBackend(Value()); break;
                 case "--seccomp-profile": o.SeccompProfile = Value(); break;
                 case "--userns-remap": o.UsernsRemap = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;
