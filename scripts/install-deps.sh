@@ -13,6 +13,8 @@ have runc || need+=(runc)
 have ip || need+=(iproute2)
 # Berth's firewall: nftables through libnftables (and nft for looking at it).
 pkg_installed libnftables1 && have nft || need+=(nftables)
+# The fallback where nftables is missing, and its tests: iptables-legacy-restore and -save.
+[ -x /usr/sbin/iptables-legacy-restore ] || have iptables-legacy-restore || need+=(iptables)
 have curl || need+=(curl)
 pkg_installed libsqlite3-0 || need+=(libsqlite3-0)
 # The docker CLI is the client users bring; Debian's docker.io provides one where none is installed.

@@ -322,6 +322,7 @@ internal static class Daemon
             DefaultBridge = o.Bridge ?? (suffix is null ? "berth0" : "berth-" + suffix),
             DefaultBridgeIp = o.BridgeIp,
             FirewallTable = suffix is null ? "berth" : "berth-" + suffix,
+            FirewallBackend = o.FirewallBackend,
             Advertise = advertise?.Address,
             PeerPort = advertise is { Port: > 0 } a ? a.Port : NetworkOptions.DefaultPeerPort,
         };

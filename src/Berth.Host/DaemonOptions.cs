@@ -1,5 +1,6 @@
 using Berth.Distribution.Client;
 using Berth.Http;
+using Berth.Network;
 
 namespace Berth.Host;
 
@@ -18,6 +19,7 @@ internal sealed class DaemonOptions
     public string? Bridge { get; set; }
     public string? BridgeIp { get; set; }
     public string? ClusterAdvertise { get; set; }
+    public FirewallBackend FirewallBackend { get; set; }
     public List<string> InsecureRegistries { get; } = [];
     public List<string> RegistryMirrors { get; } = [];
 
@@ -76,6 +78,8 @@ internal sealed class DaemonOptions
                                         no group "berth" exists)
               --default-runtime string  Default OCI runtime for containers (default "berth")
               --exec-root string        Root directory for execution state files (default "/run/berth")
+              --firewall-backend string The firewall for NAT and isolation: "nftables" or "iptables" (iptables-legacy;
+                                        default: nftables, iptables-legacy where nftables is missing)
           -h, --help                    Print usage
               --insecure-registry list  Registries (host[:port] or CIDR) spoken to without verified TLS, or over
                                         plain HTTP (loopback registries always are)
@@ -147,6 +151,7 @@ internal sealed class DaemonOptions
                 case "-b" or "--bridge": o.Bridge = Value(); break;
                 case "--bip": o.BridgeIp = Value(); break;
                 case "--cluster-advertise": o.ClusterAdvertise = Value(); break;
+                case "--firewall-backend": o.FirewallBackend = Firewall.ParseBackend(Value()); break;
                 case "--seccomp-profile": o.SeccompProfile = Value(); break;
                 case "--userns-remap": o.UsernsRemap = Value(); break;
                 case "-v" or "--version": o.ShowVersion = true; break;

@@ -6,7 +6,7 @@ namespace Berth.Network;
 
 /// <summary>
 /// Docker's bridge driver: a Linux bridge per network holding the gateway address, and per endpoint a veth pair
-/// whose container end is made directly inside the sandbox. NAT and isolation come from the <see cref="Firewall"/>.
+/// whose container end is made directly inside the sandbox. NAT and isolation come from the <see cref="IFirewall"/>.
 /// </summary>
 internal sealed class BridgeDriver(Func<Netlink> host, LinkReaper reaper) : INetworkDriver
 {

@@ -12,7 +12,7 @@ namespace Berth.Network;
 /// <summary>
 /// The Container Network Model's controller: networks (kept on disk), their address pools, and each container's
 /// sandbox (its network namespace) with one endpoint per network it is attached to. Port publishing and
-/// isolation are the <see cref="Firewall"/>'s, rewritten from this state whenever it changes.
+/// isolation are the <see cref="IFirewall"/>'s, rewritten from this state whenever it changes.
 /// </summary>
 public sealed partial class NetworkController : IDisposable, IDnsResolver
 {
@@ -23,7 +23,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     private readonly Dictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, INetworkDriver> _drivers;
     private readonly Dictionary<string, RemoteDriver> _plugins = new(StringComparer.Ordinal);
-    private readonly Firewall _firewall;
+    private readonly IFirewall _firewall;
     private readonly LinkReaper _reaper = new();
     private OverlayPeers? _peers;
     private Netlink? _host;
@@ -43,7 +43,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
         public SandboxDns DnsConfig { get; set; } = SandboxDns.None;
     }
 
-    private NetworkController(NetworkOptions options, Firewall firewall)
+    private NetworkController(NetworkOptions options, IFirewall firewall)
     {
         _options = options;
         _firewall = firewall;
@@ -61,7 +61,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
     public static NetworkController Open(NetworkOptions options)
     {
         Directory.CreateDirectory(options.StateDir);
-        var controller = new NetworkController(options, new Firewall(Nftables.Open(), options.FirewallTable));
+        var controller = new NetworkController(options, Firewall.Open(options.FirewallTable, options.FirewallBackend));
         try
         {
             controller.Load();

@@ -16,6 +16,9 @@ public sealed record NetworkOptions
     /// <summary>Berth's nftables table; separate daemons on one host (tests) keep separate tables.</summary>
     public string FirewallTable { get; init; } = "berth";
 
+    /// <summary><c>--firewall-backend</c>: nftables, or iptables-legacy, which Auto takes only where nftables is missing.</summary>
+    public FirewallBackend FirewallBackend { get; init; } = FirewallBackend.Auto;
+
     /// <summary><c>--cluster-advertise</c>: this host's address toward the other Berth hosts of its overlay
     /// networks (VXLAN's source, and where the peers ask for this host's containers). Null: no overlay.</summary>
     public System.Net.IPAddress? Advertise { get; init; }

@@ -330,6 +330,46 @@ public sealed class NetworkTests(BerthEngine engine)
         }
     }
 
+    /// <summary>The mode is the kernel's (read with the host's <c>ip -d link</c> in the container's namespace);
+    /// private also keeps the children of one parent from talking to each other, whatever the parent does.</summary>
+    [Theory]
+    [InlineData("private")]
+    [InlineData("vepa")]
+    [InlineData("passthru")]
+    public void MacvlanModesAreTheKernelsModes(string mode)
+    {
+        var parent = "bmv" + mode[..4];
+        ProcessRunner.Run("ip", ["link", "add", parent, "type", "bridge"]).Ok();
+        ProcessRunner.Run("ip", ["link", "set", parent, "up"]).Ok();
+        try
+        {
+            using var net = new TestNetwork(engine, "e2e-macvlan-" + mode, "-d", "macvlan", "-o", "parent=" + parent, "-o", "macvlan_mode=" + mode, "--subnet", "10.213.86.0/24");
+            var name = "mv-" + mode;
+            engine.Docker("run", "-d", "--name", name, "--network", net.Name, "--ip", "10.213.86.10", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+            try
+            {
+                var pid = engine.Inspect(name, "{{.State.Pid}}");
+                var link = ProcessRunner.Run("nsenter", ["-t", pid, "-n", "ip", "-d", "link", "show", "eth0"]).Ok();
+
+                Assert.Contains($"macvlan mode {mode} ", link, StringComparison.Ordinal);
+                Assert.Contains("10.213.86.10", engine.Docker("exec", name, "ip", "-4", "-o", "addr", "show", "eth0").Ok(), StringComparison.Ordinal);
+                if (mode == "private")
+                {
+                    var run = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "sh", "-c", "timeout 3 wget -qO- http://10.213.86.10/hostname; exit $?");
+                    Assert.NotEqual(0, run.ExitCode);
+                }
+            }
+            finally
+            {
+                Remove(name);
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", ["link", "delete", parent]);
+        }
+    }
+
     [Fact]
     public void IpvlanOnThisKernelFailsClearlyAndLeavesNothing()
     {

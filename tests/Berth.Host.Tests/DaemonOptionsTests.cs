@@ -117,4 +117,18 @@ public sealed class DaemonOptionsTests
         var e = Assert.Throws<ArgumentException>(() => Parse(flag));
         Assert.Contains("parse error", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new string[0], Berth.Network.FirewallBackend.Auto)]
+    [InlineData(new[] { "--firewall-backend", "iptables" }, Berth.Network.FirewallBackend.Iptables)]
+    [InlineData(new[] { "--firewall-backend=nftables" }, Berth.Network.FirewallBackend.Nftables)]
+    public void Firewall_backend_is_nftables_or_iptables_and_otherwise_chosen_by_what_the_host_has(string[] flags, Berth.Network.FirewallBackend backend) =>
+        Assert.Equal(backend, Parse(flags).FirewallBackend);
+
+    [Fact]
+    public void An_unknown_firewall_backend_is_an_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Parse("--firewall-backend", "pf"));
+        Assert.Contains("nftables or iptables", e.Message, StringComparison.Ordinal);
+    }
 }
