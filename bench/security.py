@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Times `docker run --rm --network none busybox:peer true` on Berth and Docker with the default seccomp profile,
-with seccomp=unconfined, and on daemons with --userns-remap; the variants alternate, one of each per round.
+with seccomp=unconfined, and on daemons with --userns-remap; the variants alternate, one of each per round, in a random order.
 Reports medians and what the profile and the remapping add. Usage: security.py RUNS BERTH DOCKER BERTH_REMAP
 DOCKER_REMAP"""
-import os, statistics, subprocess, sys, time
+import os, random, statistics, subprocess, sys, time
 
 runs, berth, docker, berth_remap, docker_remap = int(sys.argv[1]), *sys.argv[2:6]
 run = ["docker", "run", "--rm", "--network", "none"]
@@ -28,12 +28,19 @@ for host, extra in variants.values():  # warm up: image unpack, page cache, spar
     for _ in range(3):
         timed(host, extra)
 times = {k: [] for k in variants}
+# Each round runs the six in a new random order, after a pause: a run right after another pays for that one's
+# background teardown (the kernel freeing its namespaces, the other daemon's shim exiting), so a fixed order
+# would charge one variant for its predecessor.
+rng = random.Random(8)
 for _ in range(runs):
-    for k, (host, extra) in variants.items():
+    order = list(variants.items())
+    rng.shuffle(order)
+    for k, (host, extra) in order:
+        time.sleep(0.15)
         times[k].append(timed(host, extra))
 med = {k: statistics.median(v) for k, v in times.items()}
 
-print(f"runs: {runs} of each, alternating; command: docker run --rm --network none busybox true")
+print(f"runs: {runs} of each, alternating in a random order per round, 150 ms apart; command: docker run --rm --network none busybox true")
 print("| variant | Berth | Docker (dockerd 20.10 + containerd + runc) | ratio Berth/Docker |")
 print("|---|---|---|---|")
 names = {"default": "default seccomp profile", "unconfined": "`--security-opt seccomp=unconfined`", "remap": "daemon with `--userns-remap`"}
