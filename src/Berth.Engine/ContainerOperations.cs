@@ -500,15 +500,15 @@ public sealed partial class ContainerService
         {
             throw BerthException.Conflict($"Container {c.Id} is not running");
         }
-        var ps = HostCommand.Find("ps") ?? throw new BerthException(ErrorKind.Unknown, "ps: exec: \"ps\": executable file not found in $PATH");
+        var ps = HostProgram.Find("ps") ?? throw new BerthException(ErrorKind.Unknown, "ps: exec: \"ps\": executable file not found in $PATH");
         // compat(kernel): splitting on single spaces, as dockerd does, passes doubled spaces to ps as empty arguments.
         var argv = args.Split(' ');
         // Asking ps for the container's processes alone (-q) makes it cheap; some options (f) refuse -q, so fall back.
         var result = pids.Count == 0 ? null
-            : await HostCommand.RunAsync(ps, [.. argv, "-q" + string.Join(',', pids.Select(p => p.ToString(CultureInfo.InvariantCulture)))]).ConfigureAwait(false);
+            : await HostProgram.RunAsync(ps, [.. argv, "-q" + string.Join(',', pids.Select(p => p.ToString(CultureInfo.InvariantCulture)))]).ConfigureAwait(false);
         if (result is null || result.ExitCode != 0)
         {
-            result = await HostCommand.RunAsync(ps, argv).ConfigureAwait(false);
+            result = await HostProgram.RunAsync(ps, argv).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 var reason = result.Stderr.Split('\n')[0];

@@ -104,23 +104,14 @@ internal static class HealthCheck
         return health.Status == old ? null : health.Status;
     }
 
-    /// <summary>The wait before the next probe: the start interval while starting inside the start period, the
-    /// end of the start period if that comes sooner than the interval, else the interval.</summary>
+    /// <summary>The wait before the next probe, as dockerd's monitor chooses it: the start interval while the
+    /// container is starting inside its start period, else the interval (a probe due after the start period is not
+    /// brought forward to its end).</summary>
     public static TimeSpan NextInterval(HealthConfig config, DateTimeOffset startedAt, DateTimeOffset now, string status)
     {
         var interval = Nanos(config.Interval, DefaultInterval);
-        var startPeriod = Nanos(config.StartPeriod, TimeSpan.Zero);
-        var elapsed = now - startedAt;
-        if (elapsed >= startPeriod)
-        {
-            return interval;
-        }
-        var remaining = startPeriod - elapsed;
-        if (remaining < interval)
-        {
-            return remaining;
-        }
-        return status == HealthStatus.Starting ? Nanos(config.StartInterval, DefaultStartInterval) : interval;
+        var inStartPeriod = now - startedAt < Nanos(config.StartPeriod, TimeSpan.Zero);
+        return inStartPeriod && status == HealthStatus.Starting ? Nanos(config.StartInterval, DefaultStartInterval) : interval;
     }
 
     public static TimeSpan Timeout(HealthConfig config) => Nanos(config.Timeout, DefaultTimeout);

@@ -1,13 +1,9 @@
-using System.Runtime.InteropServices;
-using System.Text;
-
 namespace Berth.Linux;
 
 /// <summary>
 /// iptables-legacy's save and restore programs (Debian's <c>iptables</c> package), for hosts without nftables. A
 /// restore replaces each table it names in one setsockopt, so every <c>COMMIT</c> is atomic as an nft batch is.
-/// The programs are spawned with posix_spawn and reaped by <see cref="ChildReaper"/>, the process's one waitpid
-/// loop, and inherit the calling thread's network namespace.
+/// The programs run through <see cref="HostProgram"/> and inherit the calling thread's network namespace.
 /// </summary>
 public sealed class IptablesLegacy(string restore, string save)
 {
@@ -19,8 +15,9 @@ public sealed class IptablesLegacy(string restore, string save)
     public string SavePath => save;
 
     /// <summary>The programs found on PATH, or null when the package is not installed.</summary>
+    /// <remarks>Debian keeps iptables in /usr/sbin, which a daemon started from a user's shell may not have on PATH.</remarks>
     public static IptablesLegacy? Find() =>
-        FindOnPath(RestoreProgram) is { } r && FindOnPath(SaveProgram) is { } s ? new IptablesLegacy(r, s) : null;
+        HostProgram.Find(RestoreProgram, "/usr/sbin", "/sbin") is { } r && HostProgram.Find(SaveProgram, "/usr/sbin", "/sbin") is { } s ? new IptablesLegacy(r, s) : null;
 
     /// <summary>Applies restore input, keeping what it does not name (<c>--noflush</c>); waits for the xtables lock
     /// as iptables does. Throws with the program's message when a table was refused (that table is unchanged).</summary>
@@ -35,74 +32,12 @@ public sealed class IptablesLegacy(string restore, string save)
 
     private static string Run(string path, IReadOnlyList<string> args, string? input)
     {
-        ChildReaper.EnsureStarted();
-        var (inRead, inWrite) = Fs.Pipe();
-        var (outRead, outWrite) = Fs.Pipe();
-        var (errRead, errWrite) = Fs.Pipe();
-        int pid;
-        using (inRead)
-        using (outWrite)
-        using (errWrite)
+        var r = HostProgram.RunAsync(path, args, input).GetAwaiter().GetResult();
+        if (r.Status.Code != 0 || r.Status.Signaled)
         {
-            pid = Spawner.Spawn(new SpawnRequest
-            {
-                Path = path,
-                Args = [Path.GetFileName(path), .. args],
-                Fds = new Dictionary<int, SafeHandle> { [0] = inRead, [1] = outWrite, [2] = errWrite },
-            });
+            throw new IptablesException($"{Path.GetFileName(path)} exited with {(r.Status.Signaled ? "signal " + r.Status.Signal : r.Status.Code)}: {r.Stderr.Trim()}");
         }
-        using (outRead)
-        using (errRead)
-        {
-            var stdout = Task.Run(() => ReadAll(outRead), CancellationToken.None);
-            var stderr = Task.Run(() => ReadAll(errRead), CancellationToken.None);
-            using (inWrite)
-            {
-                try
-                {
-                    Fs.WriteText(inWrite, input ?? "", path);
-                }
-                catch (LinuxException e) when (e.Errno == LibC.EPIPE)
-                {
-                    // The program quit before reading everything: its exit status and message say why.
-                }
-            }
-            var status = Spawner.Wait(pid);
-            var output = stdout.GetAwaiter().GetResult();
-            var error = stderr.GetAwaiter().GetResult().Trim();
-            if (status.Code != 0 || status.Signaled)
-            {
-                throw new IptablesException($"{Path.GetFileName(path)} exited with {(status.Signaled ? "signal " + status.Signal : status.Code)}: {error}");
-            }
-            return output;
-        }
-    }
-
-    private static string ReadAll(SafeFd fd)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int n;
-        while ((n = Fs.Read(fd, chunk)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        // Debian keeps iptables in /usr/sbin, which a daemon started from a user's shell may not have on PATH.
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/sbin").Append("/sbin"))
-        {
-            var candidate = Path.Join(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
+        return r.Stdout;
     }
 }
 

@@ -381,6 +381,9 @@ public static unsafe partial class LibC
     [LibraryImport(Lib)]
     public static partial int posix_spawn_file_actions_addclosefrom_np(void* fa, int from);
 
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_addclose(void* fa, int fd);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn_file_actions_addchdir_np(void* fa, string path);
 

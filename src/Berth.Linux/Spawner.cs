@@ -46,6 +46,16 @@ public static unsafe class Spawner
                 temps.Add(tmp);
                 Check(LibC.posix_spawn_file_actions_adddup2(fa, tmp, target), "posix_spawn_file_actions_adddup2");
             }
+            // Every fd above stdio that is not a target is closed: those below the highest target one by one (glibc
+            // ignores closing one that is not open), the rest at once. An inheritable fd of this process that
+            // happened to sit between 3 and a target would otherwise reach the child (a container, CVE-2024-21626).
+            for (var fd = 3; fd < maxTarget; fd++)
+            {
+                if (!request.Fds.ContainsKey(fd))
+                {
+                    Check(LibC.posix_spawn_file_actions_addclose(fa, fd), "posix_spawn_file_actions_addclose");
+                }
+            }
             Check(LibC.posix_spawn_file_actions_addclosefrom_np(fa, maxTarget + 1), "posix_spawn_file_actions_addclosefrom_np");
             if (request.WorkingDirectory is not null)
             {

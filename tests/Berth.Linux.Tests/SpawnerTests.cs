@@ -36,6 +36,22 @@ public sealed class SpawnerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_inheritable_fd_below_a_target_is_closed_too()
+    {
+        var file = _dir.Join("target");
+        File.WriteAllText(file, "");
+        using var target = Fs.Open(file, LibC.O_RDONLY);
+        // An inheritable fd just below the target's number (found free, so nothing of the runtime's is replaced).
+        var below = Enumerable.Range(900, 100).First(n => LibC.fcntl(n, LibC.F_GETFD, 0) < 0 && LibC.fcntl(n + 1, LibC.F_GETFD, 0) < 0);
+        using var leak = new SafeFd(Sys.Check(LibC.dup3(target.Fd, below, 0), "dup3"));
+
+        var (_, output) = await Child.ShellAsync(ListFds, new Dictionary<int, SafeHandle> { [below + 1] = target });
+
+        Assert.Contains($" {below + 1} -> ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain($" {below} -> ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fds_may_swap_places()
     {
         // The child's 1 is the caller's 2 and the other way round: no dup2 may clobber another's source.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Berth.Common;
+using Berth.Linux;
 using Berth.Oci;
 
 namespace Berth.Engine.UserNamespaces;
@@ -108,9 +109,9 @@ public sealed class UsernsRemap
         {
             if (!ReadLines(Path.Join(etc, "passwd")).Any(l => l.StartsWith(DefaultUser + ":", StringComparison.Ordinal)))
             {
-                var useradd = HostCommand.Find("useradd") ?? throw BerthException.Invalid("--userns-remap default: useradd is not installed");
+                var useradd = HostProgram.Find("useradd") ?? throw BerthException.Invalid("--userns-remap default: useradd is not installed");
                 ct.ThrowIfCancellationRequested();
-                var result = await HostCommand.RunAsync(useradd, ["--system", "--shell", "/bin/false", "--no-create-home", DefaultUser]).ConfigureAwait(false);
+                var result = await HostProgram.RunAsync(useradd, ["--system", "--shell", "/bin/false", "--no-create-home", DefaultUser]).ConfigureAwait(false);
                 if (result.ExitCode != 0)
                 {
                     throw BerthException.Invalid($"--userns-remap default: useradd {DefaultUser}: {result.Stderr.Trim()}");
