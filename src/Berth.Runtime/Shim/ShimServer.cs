@@ -449,6 +449,14 @@ public sealed partial class ShimServer
                 _spareCgroup = null;
             }
         }
+        catch (LinuxException e) when (e.Errno == LibC.ESRCH)
+        {
+            // The init failed and exited while it built the root (a refused mount), before it could be moved into
+            // its cgroup: its own words, on the status pipe up to its end, say more than the cgroup's ESRCH.
+            var words = ReadAll(_initStatus!);
+            AbandonSandbox();
+            throw new InvalidOperationException(words is [(byte)'E', _, ..] ? Encoding.UTF8.GetString(words, 1, words.Length - 1) : "create cgroup: " + e.Message, e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             AbandonSandbox();
