@@ -82,6 +82,10 @@ internal sealed partial class BuildRun
                 {
                     return 0;
                 }
+                foreach (var s in sources.Where(s => s.HostPath is not null))
+                {
+                    src.Fill(s.HostPath!);
+                }
                 target = CreateFileContainer(st, verb);
                 await Containers.WithBuildRootfsAsync(target.Id, root =>
                 {
@@ -168,6 +172,10 @@ internal sealed partial class BuildRun
                 var isDir = Directory.Exists(host);
                 var entries = SourceTree.Walk(host, "").ToList();
                 var hash = (isDir ? "dir:" : "file:") + tree.Checksum(entries);
+                if (c.IsAdd && !isDir)
+                {
+                    tree.Fill(host);
+                }
                 result.Add(new CopySource(GoPath.Base(m), host, null, isDir, c.IsAdd && !isDir && IsArchive(host), hash));
             }
         }

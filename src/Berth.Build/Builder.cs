@@ -4,6 +4,7 @@ using Berth.Common;
 using Berth.Engine;
 using Berth.Images;
 using Berth.Images.Archive;
+using Berth.Images.Layers;
 using Berth.Oci;
 
 namespace Berth.Build;
@@ -31,6 +32,9 @@ public sealed class Builder(ContainerService containers, ImageService images, st
         Directory.CreateDirectory(workDir);
         var dir = Path.Join(workDir, "context-" + Ids.New()[..12]);
         Directory.CreateDirectory(dir);
+        // The context's larger files stay in memory until a step copies them: a build served from the cache
+        // only receives and hashes its context.
+        using var held = new HeldFileContents(HeldContextBytes);
         try
         {
             var digests = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -41,11 +45,11 @@ public sealed class Builder(ContainerService containers, ImageService images, st
                 Span<byte> magic = stackalloc byte[2];
                 var compressed = buffered.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
                 Stream tar = new ConcatStream(new MemoryStream(magic.ToArray()), buffered);
-                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests });
+                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests, Hold = held });
             }, ct).ConfigureAwait(false);
             output.ContextReceived();
             var received = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var tree = new SourceTree(dir, "build context", digests);
+            var tree = new SourceTree(dir, "build context", digests, held);
             var dockerfile = ReadDockerfile(tree, options.Dockerfile);
             var run = new BuildRun(this, tree, dockerfile, options, output, ct);
             var id = await run.RunAsync().ConfigureAwait(false);
@@ -64,6 +68,9 @@ public sealed class Builder(ContainerService containers, ImageService images, st
         }
     }
 
+    /// <summary>The most of a context's contents held in memory.</summary>
+    internal const long HeldContextBytes = 256L << 20;
+
     internal ContainerService Containers => containers;
 
     internal ImageService Images => images;
@@ -81,6 +88,7 @@ public sealed class Builder(ContainerService containers, ImageService images, st
         {
             throw BerthException.Invalid($"dockerfile {name} is larger than {DockerfileParser.MaxBytes} bytes");
         }
+        tree.Fill(path);
         var text = File.ReadAllText(path);
         try
         {
@@ -103,6 +111,7 @@ public sealed class Builder(ContainerService containers, ImageService images, st
         {
             return;
         }
+        tree.Fill(ignoreFile);
         var ignore = DockerIgnore.Parse(File.ReadAllText(ignoreFile));
         foreach (var name in new[] { GoPath.Clean(dockerfile).TrimStart('/'), ".dockerignore" })
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Berth.Common;
 using Berth.Images.Archive;
+using Berth.Images.Layers;
 
 namespace Berth.Build;
 
@@ -14,7 +15,9 @@ namespace Berth.Build;
 /// </summary>
 /// <param name="digests">SHA-256 of regular files by path in the tree, where they were taken as the files
 /// arrived (the context); other files are read to hash them.</param>
-internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<string, byte[]>? digests = null)
+/// <param name="held">The contents of the tree's files still in memory (the context): a file is filled before
+/// anything reads it.</param>
+internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<string, byte[]>? digests = null, HeldFileContents? held = null)
 {
     public string Root { get; } = root;
 
@@ -32,6 +35,27 @@ internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<s
             return Path.Join(Root, fs.Resolve(clean));
         }
         return Path.Join(Root, fs.Resolve(GoPath.Dir(clean)), GoPath.Base(clean));
+    }
+
+    /// <summary>Makes sure the file at a host path, or every file below it, holds its contents on disk.</summary>
+    public void Fill(string host)
+    {
+        if (held is null || held.Count == 0)
+        {
+            return;
+        }
+        if (!Directory.Exists(host) || new DirectoryInfo(host).LinkTarget is not null)
+        {
+            held.Fill(host);
+            return;
+        }
+        foreach (var (_, info) in Walk(host, ""))
+        {
+            if (info is FileInfo { LinkTarget: null } f)
+            {
+                held.Fill(f.FullName);
+            }
+        }
     }
 
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".");
@@ -114,6 +138,7 @@ internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<s
                 // Each file counts by its own SHA-256: taken as the context arrived, or read now.
                 if (digests is null || !digests.TryGetValue(Path.GetRelativePath(Root, f.FullName), out var digest))
                 {
+                    held?.Fill(f.FullName);
                     using var s = new FileStream(f.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
                     digest = SHA256.HashData(s);
                 }

@@ -563,6 +563,76 @@ public sealed partial class BuildTests(BerthEngine engine)
         }
     }
 
+    // ---------------------------------------------------------------- the context's larger files are held in memory
+
+    /// <summary>berthd keeps a context's larger files in memory and writes one only when a step copies it: what a
+    /// COPY or ADD puts in the image must still be exactly the file the context sent, wherever the tar put it
+    /// (through a symlinked directory, under a hardlink, under a name written twice), on a cold build and on a
+    /// rebuild where only the later steps miss the cache.</summary>
+    [Fact]
+    public void LargeContextFilesAreCopiedWholeWhereverTheTarPutThem()
+    {
+        var tag = "e2e-build-held";
+        byte[] Random(int seed, int size)
+        {
+            var bytes = new byte[size];
+            new Random(seed).NextBytes(bytes);
+            return bytes;
+        }
+        byte[] big = Random(1, 300 * 1024), viaLink = Random(2, 120 * 1024), first = Random(3, 100 * 1024), second = Random(4, 90 * 1024), packed = Random(5, 200 * 1024);
+        var archive = new MemoryStream();
+        using (var inner = new TarWriter(archive, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            inner.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "packed.bin") { Mode = (UnixFileMode)0x1a4, DataStream = new MemoryStream(packed) });
+        }
+        string Context(string small)
+        {
+            var tar = engine.Scratch($"held-{small}.tar");
+            using var stream = File.Create(tar);
+            using var writer = new TarWriter(stream, TarEntryFormat.Ustar);
+            void Put(string name, byte[] data) =>
+                writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { Mode = (UnixFileMode)0x1a4, DataStream = new MemoryStream(data) });
+            Put("Dockerfile", Encoding.UTF8.GetBytes("""
+                FROM busybox
+                COPY big.bin /big.bin
+                COPY real/ /real/
+                COPY g f /links/
+                ADD archive.tar /unpacked/
+                COPY small.txt /small.txt
+                COPY big.bin /again.bin
+                """));
+            Put("big.bin", big);
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.Directory, "real/") { Mode = (UnixFileMode)0x1ed });
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.SymbolicLink, "via") { LinkName = "real" });
+            Put("via/a.bin", viaLink);
+            Put("f", first);
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.HardLink, "g") { LinkName = "f" });
+            Put("f", second);
+            Put("archive.tar", archive.ToArray());
+            Put("small.txt", Encoding.UTF8.GetBytes(small));
+            return tar;
+        }
+        string Sha(byte[] b) => Convert.ToHexStringLower(SHA256.HashData(b));
+        var expected = string.Join('\n', new[] { (big, "/big.bin"), (viaLink, "/real/a.bin"), (first, "/links/g"), (second, "/links/f"), (packed, "/unpacked/packed.bin"), (big, "/again.bin") }
+            .Select(e => $"{Sha(e.Item1)}  {e.Item2}"));
+        var sums = new[] { "sha256sum", "/big.bin", "/real/a.bin", "/links/g", "/links/f", "/unpacked/packed.bin", "/again.bin" };
+        try
+        {
+            BuildStdin("docker", Context("one"), "-t", tag, "-").ExpectExit(0);
+            Assert.Equal(expected, engine.Docker(["run", "--rm", tag, .. sums]).Ok());
+            // Served from the cache up to small.txt; the COPY after it fills big.bin from memory again.
+            var rebuild = BuildStdin("docker", Context("two"), "-t", tag, "-");
+            rebuild.ExpectExit(0);
+            Assert.Equal(4, Regex.Matches(rebuild.Stdout, "Using cache").Count);
+            Assert.Equal(expected, engine.Docker(["run", "--rm", tag, .. sums]).Ok());
+            Assert.Equal("two", engine.Docker("run", "--rm", tag, "cat", "/small.txt").Ok());
+        }
+        finally
+        {
+            RemoveImages(tag);
+        }
+    }
+
     // ---------------------------------------------------------------- 5. the real Docker builds the same image
 
     private const string PeerDockerfile = """

@@ -97,6 +97,8 @@ public sealed class ContainerFs : IDisposable
                 MaxUncompressedBytes = options.MaxUncompressedBytes,
                 MaxEntries = options.MaxEntries,
                 FileDigests = options.FileDigests,
+                Hold = options.Hold,
+                ComputeDiffId = false,
             });
         }
     }

@@ -20,4 +20,7 @@ public sealed class CopyInOptions
 
     /// <summary>When set, gets the SHA-256 of each regular file written, by its path in the archive.</summary>
     public IDictionary<string, byte[]>? FileDigests { get; init; }
+
+    /// <summary>See <see cref="Layers.LayerApplyOptions.Hold"/>.</summary>
+    public Layers.HeldFileContents? Hold { get; init; }
 }

@@ -44,7 +44,7 @@ public static class LayerApplier
         }
         using var input = new LayerInput(layer, BufferSize);
         using var tar = LayerCompression.Open(input);
-        using var reader = new TarStreamReader(tar, options.MaxUncompressedBytes, copyTo, BufferSize, readAhead: !ReferenceEquals(tar, input));
+        using var reader = new TarStreamReader(tar, options.MaxUncompressedBytes, copyTo, BufferSize, readAhead: !ReferenceEquals(tar, input), options.ComputeDiffId);
         using var writer = new LayerWriter(rootFd, options);
         long entries = 0;
         while (reader.Next() is { } header)

@@ -26,6 +26,14 @@ public sealed class LayerApplyOptions
     /// context's files are hashed as they arrive, not read again).</summary>
     public IDictionary<string, byte[]>? FileDigests { get; init; }
 
+    /// <summary>Whether to hash the whole uncompressed stream for <see cref="LayerApplyResult.DiffId"/> (default when
+    /// not): a layer needs it, an archive unpacked into a container does not.</summary>
+    public bool ComputeDiffId { get; init; } = true;
+
+    /// <summary>When set, takes the contents of the regular files it has room for instead of writing them (a build
+    /// context's data stays in memory until a step needs it).</summary>
+    public HeldFileContents? Hold { get; init; }
+
     /// <summary>When set, every entry gets this owner instead of the archive's (Docker's ChownOpts).</summary>
     public (uint Uid, uint Gid)? Owner { get; init; }
 

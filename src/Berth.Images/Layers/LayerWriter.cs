@@ -127,6 +127,8 @@ internal sealed unsafe class LayerWriter : IDisposable
         var linkTarget = h.Kind == TarEntryKind.Hardlink ? HardlinkTarget(h) : null;
 
         var parent = Parent(dir, h.Name);
+        // Whatever stood at the path is replaced: its digest no longer describes it (WriteFile records a new one).
+        _options.FileDigests?.Remove(path);
         if (_options.NoOverwriteDirNonDir)
         {
             CheckDirNonDir(parent, name, path, h);
@@ -254,12 +256,29 @@ internal sealed unsafe class LayerWriter : IDisposable
             Replace(parent, name);
             fd = LibC.openat(parent.Fd, name, flags, NewFileMode);
         }
-        using var file = new SafeFd(Sys.Check(fd, "openat", h.Name));
+        var file = new SafeFd(Sys.Check(fd, "openat", h.Name));
+        // A held file's fd belongs to the holder, which writes the data when it is needed.
+        var hold = _options.Hold is { } holder && holder.TryHold(file, h.Size, ATimeOf(h), h.MTime) ? holder : null;
+        using var owned = hold is null ? file : null;
         using var hash = _options.FileDigests is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var offset = 0L;
         while (reader.ReadData() is { IsEmpty: false } chunk)
         {
-            Fs.WriteAll(file, chunk, h.Name);
+            if (hold is null)
+            {
+                Fs.WriteAll(file, chunk, h.Name);
+            }
+            else
+            {
+                hold.Append(chunk);
+            }
+            offset += chunk.Length;
             hash?.AppendData(chunk);
+        }
+        if (hold is not null && offset != h.Size)
+        {
+            // Never leave held data short: its tail would be whatever the pool's memory held before.
+            throw BerthException.Invalid($"archive entry \"{h.Name}\": {offset} bytes of data where the header says {h.Size}");
         }
         if (hash is not null && LayerPath.Clean(h.Name) is { } path)
         {

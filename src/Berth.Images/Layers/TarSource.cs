@@ -22,7 +22,7 @@ internal sealed class TarSource : IDisposable
     private readonly Stream _source;
     private readonly Stream? _copyTo;
     private readonly long _limit;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private readonly BlockingCollection<(ArraySegment<byte> Data, ExceptionDispatchInfo? Error)> _full = new(Depth);
     private readonly BlockingCollection<byte[]> _free = [];
     private readonly CancellationTokenSource _stop = new();
@@ -32,9 +32,10 @@ internal sealed class TarSource : IDisposable
     private long _length;
     private Digest _digest;
 
-    public TarSource(Stream source, long limit, Stream? copyTo, int segmentSize, bool readAhead)
+    public TarSource(Stream source, long limit, Stream? copyTo, int segmentSize, bool readAhead, bool digest)
     {
         _source = source;
+        _hash = digest ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _limit = limit;
         _copyTo = copyTo;
         for (var i = 0; i < (readAhead ? Depth + 2 : 2); i++)
@@ -82,7 +83,7 @@ internal sealed class TarSource : IDisposable
         _stop.Dispose();
         _full.Dispose();
         _free.Dispose();
-        _hash.Dispose();
+        _hash?.Dispose();
     }
 
     private ArraySegment<byte> ReadSegment()
@@ -161,7 +162,7 @@ internal sealed class TarSource : IDisposable
             {
                 throw BerthException.Invalid($"layer exceeds the size limit of {_limit} bytes");
             }
-            _hash.AppendData(buffer, filled, n);
+            _hash?.AppendData(buffer, filled, n);
             _copyTo?.Write(buffer, filled, n);
             filled += n;
         }
@@ -171,7 +172,7 @@ internal sealed class TarSource : IDisposable
     private void Complete()
     {
         _length = _pulled;
-        _digest = Digest.FromHash(_hash.GetCurrentHash());
+        _digest = _hash is null ? default : Digest.FromHash(_hash.GetCurrentHash());
     }
 
     private int ReadSource(byte[] buffer, int offset, int count)

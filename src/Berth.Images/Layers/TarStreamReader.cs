@@ -38,8 +38,8 @@ internal sealed class TarStreamReader : IDisposable
 
     /// <param name="segmentSize">A multiple of 512.</param>
     /// <param name="readAhead">Read the source on a worker thread (worth it when it decompresses).</param>
-    public TarStreamReader(Stream source, long limit, Stream? copyTo, int segmentSize, bool readAhead) =>
-        _input = new TarSource(source, limit, copyTo, segmentSize, readAhead);
+    public TarStreamReader(Stream source, long limit, Stream? copyTo, int segmentSize, bool readAhead, bool digest = true) =>
+        _input = new TarSource(source, limit, copyTo, segmentSize, readAhead, digest);
 
     /// <summary>The length of the uncompressed stream, after <see cref="DrainToEnd"/>.</summary>
     public long Length => _input.Length;
