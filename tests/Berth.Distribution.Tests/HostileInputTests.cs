@@ -210,11 +210,23 @@ public sealed class HostileInputTests : IAsyncLifetime
         await s.WriteAsync(Encoding.ASCII.GetBytes($"POST /v2/h/app/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: r\r\nContent-Length: 1000\r\n\r\n"));
         await s.WriteAsync(new byte[400]);
         await s.FlushAsync();
-        await Task.Delay(200);
+        // The server is writing the body to its temp file before the connection drops, and has dealt with the drop
+        // (the temp file gone, however slow the machine) before the tree is looked at.
+        await UntilAsync("the upload's temp file", () => _r.StrayUploadFiles().Length == 1);
         tcp.Close();
-        await Task.Delay(300);
+        await UntilAsync("the temp file to be removed", () => _r.StrayUploadFiles().Length == 0);
         Assert.Empty(_r.BlobFiles());
         Assert.Empty(_r.StrayUploadFiles());
+    }
+
+    private static async Task UntilAsync(string what, Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

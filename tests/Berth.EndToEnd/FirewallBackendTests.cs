@@ -79,6 +79,7 @@ public abstract class FirewallBackendTests : IDisposable
         Docker("network", "create", "--subnet", "10.213.100.0/24", "e2e-fw").Ok();
         var bridge = "br-" + Inspect("e2e-fw", "{{.Id}}")[..12];
         Docker("run", "-d", "--name", "fw-web", "--network", "e2e-fw", "-p", "18150:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        HostNetwork.WaitForListener(Inspect("fw-web", "{{.State.Pid}}"), "fw-web", 80);
         var hostname = Inspect("fw-web", "{{.Config.Hostname}}");
         var webIp = Inspect("fw-web", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
         var gateway = Inspect("bridge", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");

@@ -131,13 +131,20 @@ public sealed class InteractiveTests(BerthEngine engine)
     public void AttachWithoutTerminalStreamsNewOutputFramed()
     {
         var name = "attach-plain";
-        engine.Docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo to-out; echo to-err >&2; exit 2").Ok();
+        var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // It writes once told to, after the attach is in place (its event is published once the output is subscribed
+        // to), not after a guessed time that a loaded machine's CLI start may outlast.
+        engine.Docker("run", "-d", "--name", name, "busybox", "sh", "-c",
+            "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo to-out; echo to-err >&2; exit 2").Ok();
 
-        var r = engine.Docker("attach", name);
+        using var attach = engine.CliInBackground("docker", "attach", name);
+        Poll.Until("the attach event", () => engine.Docker("events", "--since", since, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", "container=" + name, "--filter", "event=attach", "--format", "{{.Action}}").Lines, lines => lines.Contains("attach"));
+        engine.Docker("exec", name, "touch", "/tmp/go").Ok();
 
-        Assert.Equal(2, r.ExitCode);
-        Assert.Equal("to-out", r.Text);
-        Assert.Equal("to-err", r.Stderr.Trim());
+        Assert.Equal(2, attach.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal("to-out", attach.Stdout.Trim());
+        Assert.Equal("to-err", attach.Stderr.Trim());
     }
 
     [Fact]

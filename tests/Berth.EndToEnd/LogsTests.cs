@@ -65,14 +65,18 @@ public sealed class LogsTests(BerthEngine engine)
     public void FollowPrintsNewLinesAndEndsWhenTheContainerExits(string client)
     {
         var name = $"logs-follow-{client}";
-        engine.Cli(client, "run", "-d", "--name", name, "busybox", "sh", "-c", "echo line1; sleep 2; echo line2; echo line3").Ok();
+        // The rest waits for a go signal rather than a guessed time, so the follower is in place before it comes.
+        engine.Cli(client, "run", "-d", "--name", name, "busybox", "sh", "-c",
+            "echo line1; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo line2; echo line3").Ok();
         engine.WaitForLog(name, "line1");
 
-        var follow = engine.Cli(client, "logs", "-f", name);
+        using var follow = engine.CliInBackground(client, "logs", "-f", name);
+        Poll.Until("the follower to print line1", () => follow.Stdout, s => s.Contains("line1", StringComparison.Ordinal));
+        Assert.False(follow.HasExited, "logs -f ended while the container still runs: it did not wait for the container");
+        engine.Docker("exec", name, "touch", "/tmp/go").Ok();
 
-        follow.ExpectExit(0);
+        Assert.Equal(0, follow.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal("line1\nline2\nline3\n", follow.Stdout);
-        Assert.True(follow.Elapsed > TimeSpan.FromSeconds(0.5), $"logs -f returned after {follow.Elapsed}: it did not wait for the container");
         Assert.Equal("exited", engine.Inspect(name, "{{.State.Status}}"));
     }
 }

@@ -108,6 +108,7 @@ public sealed class NetworkTests(BerthEngine engine)
         engine.Docker("run", "-d", "--name", "reach-web", "--network", net.Name, "--ip", "10.213.70.50", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
         try
         {
+            HostNetwork.WaitForListener(engine, "reach-web", 80);
             var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "wget", "-qO-", "http://10.213.70.50/hostname").Ok();
 
             Assert.Equal(engine.Inspect("reach-web", "{{.Config.Hostname}}"), page);
@@ -128,6 +129,8 @@ public sealed class NetworkTests(BerthEngine engine)
         engine.Docker("run", "-d", "--name", "iso-web", "--network", a.Name, "--ip", "10.213.71.9", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
         try
         {
+            // Listening, so that the refusal below is the networks' isolation and not a server not yet up.
+            HostNetwork.WaitForListener(engine, "iso-web", 80);
             var run = engine.Docker("run", "--rm", "--network", b.Name, "busybox", "sh", "-c", "timeout 3 wget -qO- http://10.213.71.9/hostname; exit $?");
 
             Assert.NotEqual(0, run.ExitCode);
@@ -158,6 +161,7 @@ public sealed class NetworkTests(BerthEngine engine)
         engine.Cli(client, "run", "-d", "--name", name, "-p", "127.0.0.1::80", "-p", "0.0.0.0::80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
         try
         {
+            HostNetwork.WaitForListener(engine, name, 80);
             var ports = engine.Inspect(name, "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}}:{{.HostPort}} {{end}}{{end}}").Split(' ');
             Assert.Equal(3, ports.Length);
             var loopback = ports.Single(p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal));
@@ -261,6 +265,7 @@ public sealed class NetworkTests(BerthEngine engine)
         engine.Cli(client, "run", "-d", "--name", web, "--network", net.Name, "--network-alias", "store-" + client, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
         try
         {
+            HostNetwork.WaitForListener(engine, web, 80);
             var hostname = engine.Inspect(web, "{{.Config.Hostname}}");
 
             var seen = engine.Cli(client, "run", "--rm", "--network", net.Name, "busybox", "sh", "-c",
@@ -314,6 +319,7 @@ public sealed class NetworkTests(BerthEngine engine)
             engine.Docker("run", "-d", "--name", "mv-web", "--network", net.Name, "--ip", "10.213.77.10", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
             try
             {
+                HostNetwork.WaitForListener(engine, "mv-web", 80);
                 var page = engine.Docker("run", "--rm", "--network", net.Name, "busybox", "sh", "-c", "timeout 5 wget -qO- http://10.213.77.10/hostname").Ok();
 
                 Assert.Equal(engine.Inspect("mv-web", "{{.Config.Hostname}}"), page);
@@ -348,6 +354,7 @@ public sealed class NetworkTests(BerthEngine engine)
             engine.Docker("run", "-d", "--name", name, "--network", net.Name, "--ip", "10.213.86.10", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
             try
             {
+                HostNetwork.WaitForListener(engine, name, 80);
                 var pid = engine.Inspect(name, "{{.State.Pid}}");
                 var link = ProcessRunner.Run("nsenter", ["-t", pid, "-n", "ip", "-d", "link", "show", "eth0"]).Ok();
 

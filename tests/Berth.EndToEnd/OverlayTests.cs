@@ -63,6 +63,7 @@ public sealed class OverlayTests : IDisposable
         Docker(a, "network", "create", "-d", "overlay", "--subnet", "10.213.91.0/24", "-o", "peers=10.213.90.2", "e2e-ov").Ok();
         Docker(b, "network", "create", "-d", "overlay", "--subnet", "10.213.91.0/24", "-o", "peers=10.213.90.1", "e2e-ov").Ok();
         Docker(b, "run", "-d", "--name", "ov-web", "--network", "e2e-ov", "--network-alias", "ov-alias", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Ok();
+        HostNetwork.WaitForListener(Docker(b, "inspect", "-f", "{{.State.Pid}}", "ov-web").Ok(), "ov-web", 80);
         var hostname = Docker(b, "inspect", "-f", "{{.Config.Hostname}}", "ov-web").Ok();
         var webIp = Docker(b, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "ov-web").Ok();
 

@@ -166,7 +166,8 @@ public sealed class UsernsRemapTests(UsernsRemapTests.RemappedEngine remapped) :
         Engine.Docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo made > /made && chown 1000:1000 /made && sleep 600").Ok();
         try
         {
-            Poll.Until("/made", () => Engine.Docker("exec", name, "cat", "/made"), r => r.ExitCode == 0);
+            // Made and handed over: the file exists a moment before its chown.
+            Poll.Until("/made owned by 1000", () => Engine.Docker("exec", name, "stat", "-c", "%u %g", "/made"), r => r.ExitCode == 0 && r.Text == "1000 1000");
             var source = Engine.Scratch("copied");
             File.WriteAllText(source, "copied\n");
             Engine.Docker("cp", source, name + ":/copied").Ok();

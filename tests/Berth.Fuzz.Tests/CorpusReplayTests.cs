@@ -28,7 +28,16 @@ public sealed class CorpusReplayTests
             var clock = Stopwatch.StartNew();
             var error = Record.Exception(() => FuzzTargets.Run(target, data));
             Assert.True(error is null, $"{target}/{Path.GetFileName(file)}: {error}");
-            Assert.True(clock.Elapsed < PerInput, $"{target}/{Path.GetFileName(file)} took {clock.Elapsed}");
+            var took = clock.Elapsed;
+            if (took >= PerInput)
+            {
+                // Once more before calling it slow: the first input JITs the target, and a loaded machine can take the
+                // core away or collect mid-run. A slow input is slow both times.
+                clock.Restart();
+                FuzzTargets.Run(target, data);
+                took = TimeSpan.FromTicks(Math.Min(took.Ticks, clock.Elapsed.Ticks));
+            }
+            Assert.True(took < PerInput, $"{target}/{Path.GetFileName(file)} took {took}");
         }
     }
 }

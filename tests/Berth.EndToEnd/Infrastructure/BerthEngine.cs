@@ -164,7 +164,7 @@ public sealed class BerthEngine : IDisposable
         var leftovers = new List<string>();
         // A shim lingers a moment after its container is removed, to hand over the exit.
         var clock = Stopwatch.StartNew();
-        while (OwnShims().Any() && clock.Elapsed < TimeSpan.FromSeconds(5))
+        while (OwnShims().Any() && clock.Elapsed < Poll.DefaultTimeout)
         {
             Thread.Sleep(50);
         }

@@ -37,6 +37,33 @@ internal static partial class HostNetwork
         return LinkLine().Match(line).Groups[1].Value;
     }
 
+    /// <summary>Waits until a server in the container listens on TCP <paramref name="port"/>. <c>run -d</c> returns once
+    /// the process runs, not once it has bound its port: a client started at once may find nothing there yet. Read
+    /// from the host, in <c>/proc/PID/net/</c> (the container's namespace), without entering the container.</summary>
+    public static void WaitForListener(BerthEngine engine, string container, int port) =>
+        WaitForListener(engine.Inspect(container, "{{.State.Pid}}"), container, port);
+
+    /// <summary><see cref="WaitForListener(BerthEngine, string, int)"/> for a container known by its process.</summary>
+    public static void WaitForListener(string pid, string container, int port)
+    {
+        var listening = $":{port:X4}";
+        Poll.Until($"{container} to listen on port {port}", () =>
+        {
+            var sockets = new List<string>();
+            foreach (var file in new[] { "tcp", "tcp6" })
+            {
+                try
+                {
+                    sockets.AddRange(File.ReadAllLines($"/proc/{pid}/net/{file}").Skip(1));
+                }
+                catch (IOException)
+                {
+                }
+            }
+            return string.Join("\n", sockets);
+        }, sockets => sockets.Split('\n').Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, _, "0A", ..] && local.EndsWith(listening, StringComparison.Ordinal)));
+    }
+
     /// <summary>The daemon's nftables table as <c>nft</c> prints it; empty when it does not exist.</summary>
     public static string Table(BerthDaemon daemon)
     {
@@ -47,9 +74,10 @@ internal static partial class HostNetwork
     /// <summary>After every container and custom network is gone: nothing of theirs may be left.</summary>
     public static IEnumerable<string> Leftovers(BerthDaemon daemon)
     {
-        // A stopped container's veth goes with its namespace, which the kernel tears down in the background.
+        // A stopped container's veth goes with its namespace, which the kernel tears down in the background (one
+        // namespace after another, slowly on a loaded machine).
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (PortsOf(daemon.DefaultBridge).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
+        while (PortsOf(daemon.DefaultBridge).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
         {
             Thread.Sleep(50);
         }

@@ -42,7 +42,7 @@ internal static class HostTraces
     public static void AssertNoneOf(BerthDaemon daemon, string id)
     {
         var clock = Stopwatch.StartNew();
-        while (Shims().Any(s => s.Id == id) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        while (Shims().Any(s => s.Id == id) && clock.Elapsed < Poll.DefaultTimeout)
         {
             Thread.Sleep(20);
         }

@@ -199,11 +199,12 @@ public sealed class DnsServerTests
         await using var upstream = new FakeUpstream((_, _) => null);
         await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [upstream.EndPoint], Fast);
         var clock = Stopwatch.StartNew();
-        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(0x0102, "example.com", DnsType.A));
+        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(0x0102, "example.com", DnsType.A), TimeSpan.FromSeconds(10));
         Assert.Equal(DnsResponseCode.ServFail, answer.ResponseCode);
         Assert.Equal(0x0102, answer.Id);
         Assert.Equal([new DnsQuestion("example.com", DnsType.A)], answer.Questions);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(3));
+        // Not before the 400 ms timeout; the upper bound leaves a loaded machine room past it.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(6));
     }
 
     [Fact]
@@ -217,8 +218,10 @@ public sealed class DnsServerTests
             return r;
         });
         await using var good = new FakeUpstream((q, _) => FakeUpstream.ReplyTo(q, DnsRecord.A("example.com", IPAddress.Parse("192.0.2.7"))));
-        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [silent.EndPoint, failing.EndPoint, good.EndPoint], new DnsServerOptions { ForwardTimeout = TimeSpan.FromSeconds(1.5) });
-        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(1, "example.com", DnsType.A));
+        // The timeout is shared among the upstreams not yet tried: the silent one has a third of it, and the failing
+        // and good ones must each answer within about a third too, which a loaded machine needs seconds for.
+        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [silent.EndPoint, failing.EndPoint, good.EndPoint], new DnsServerOptions { ForwardTimeout = TimeSpan.FromSeconds(6) });
+        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(1, "example.com", DnsType.A), TimeSpan.FromSeconds(15));
         Assert.Equal(DnsResponseCode.NoError, answer.ResponseCode);
         Assert.Single(answer.Answers);
         Assert.Equal((1, 1, 1), (silent.UdpQueries, failing.UdpQueries, good.UdpQueries));
@@ -232,11 +235,12 @@ public sealed class DnsServerTests
         var deadEnd = (IPEndPoint)closed.LocalEndPoint!;
         closed.Close();
         await using var good = new FakeUpstream((q, _) => FakeUpstream.ReplyTo(q, DnsRecord.A("example.com", IPAddress.Parse("192.0.2.7"))));
-        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [deadEnd, good.EndPoint], new DnsServerOptions { ForwardTimeout = TimeSpan.FromSeconds(4) });
+        // Waiting out the dead end's share of the timeout would take 15 s; a loaded machine answers well within 5.
+        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [deadEnd, good.EndPoint], new DnsServerOptions { ForwardTimeout = TimeSpan.FromSeconds(30) });
         var clock = Stopwatch.StartNew();
-        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(1, "example.com", DnsType.A));
+        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(1, "example.com", DnsType.A), TimeSpan.FromSeconds(20));
         Assert.Single(answer.Answers);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -261,19 +265,22 @@ public sealed class DnsServerTests
     public async Task Forwards_beyond_the_cap_are_refused()
     {
         await using var silent = new FakeUpstream((_, _) => null);
-        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [silent.EndPoint], new DnsServerOptions { MaxConcurrentForwards = 1, ForwardTimeout = TimeSpan.FromSeconds(2) });
+        await using var s = ServerUnderTest.Start(DnsNameTableTests.Table(), [silent.EndPoint], new DnsServerOptions { MaxConcurrentForwards = 1, ForwardTimeout = TimeSpan.FromSeconds(30) });
         using var first = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         first.Connect(s.Udp);
         first.Send(DnsMessage.Query(1, "example.com", DnsType.A).ToArray());
+        // The first forward holds the one slot for the whole (long) timeout, so the second query meets it taken however
+        // slow the machine is; a server that forwarded it anyway would leave the client without an answer.
         var deadline = Stopwatch.StartNew();
-        while (silent.UdpQueries == 0 && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        while (silent.UdpQueries == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(10);
         }
-        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(2, "example.org", DnsType.A), TimeSpan.FromSeconds(1));
+        Assert.Equal(1, silent.UdpQueries);
+        var answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(2, "example.org", DnsType.A));
         Assert.Equal(DnsResponseCode.Refused, answer.ResponseCode);
         // Local names do not need a forward and are still answered.
-        answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(3, "db", DnsType.A), TimeSpan.FromSeconds(1));
+        answer = await DnsTestClient.UdpAsync(s.Udp, DnsMessage.Query(3, "db", DnsType.A));
         Assert.Single(answer.Answers);
     }
 
@@ -433,15 +440,16 @@ public sealed class DnsServerTests
         await pending.SendAsync((byte[])[(byte)(query.Length >> 8), (byte)query.Length, .. query], SocketFlags.None);
         using var idle = await DnsTestClient.ConnectAsync(s.Tcp);
         var deadline = Stopwatch.StartNew();
-        while (silent.UdpQueries + silent.TcpQueries < 2 && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        while (silent.UdpQueries + silent.TcpQueries < 2 && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(10);
         }
         Assert.Equal((1, 1), (silent.UdpQueries, silent.TcpQueries));
 
+        // Promptly: far within the 30 s the forwards and the idle connection would otherwise hold it up.
         var clock = Stopwatch.StartNew();
-        await s.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"dispose took {clock.Elapsed}");
+        await s.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"dispose took {clock.Elapsed}");
 
         Assert.Null(await DnsTestClient.TcpReadAsync(idle));
         Assert.Null(await DnsTestClient.TcpReadAsync(pending));
@@ -464,17 +472,24 @@ public sealed class DnsServerTests
         {
             responder.Answer(query, response, tcp: false, out _, out _);
         }
-        const int Rounds = 20_000;
+        // The fastest of a few batches: on a loaded machine a batch may lose its core for a while, which says nothing
+        // about the cost of an answer.
+        const int Batches = 5;
+        const int Rounds = 4_000;
+        var perQuery = TimeSpan.MaxValue;
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         var answered = 0;
-        for (var i = 0; i < Rounds; i++)
+        for (var batch = 0; batch < Batches; batch++)
         {
-            answered += responder.Answer(query, response, tcp: false, out _, out _) == DnsDisposition.Answered ? 1 : 0;
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < Rounds; i++)
+            {
+                answered += responder.Answer(query, response, tcp: false, out _, out _) == DnsDisposition.Answered ? 1 : 0;
+            }
+            perQuery = TimeSpan.FromTicks(Math.Min(perQuery.Ticks, (Stopwatch.GetElapsedTime(started) / Rounds).Ticks));
         }
-        var perQuery = clock.Elapsed / Rounds;
-        var allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / Rounds;
-        Assert.Equal(Rounds, answered);
+        var allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / (Batches * Rounds);
+        Assert.Equal(Batches * Rounds, answered);
         Assert.True(perQuery < TimeSpan.FromMicroseconds(20), $"{perQuery.TotalMicroseconds} µs per answer");
         // The lower-cased name is the one allocation.
         Assert.True(allocated <= 64, $"{allocated} bytes per answer");

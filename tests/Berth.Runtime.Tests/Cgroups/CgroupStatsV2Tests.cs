@@ -80,13 +80,14 @@ public sealed class CgroupStatsV2Tests : IDisposable
     public async Task Freeze_writes_cgroup_freeze_and_waits_for_the_kernel_to_report_frozen()
     {
         Write("cgroup.events", "populated 1\nfrozen 0\n");
-        // The kernel sets "frozen 1" once the last task stops; here a writer plays the kernel a moment later.
+        // The kernel sets "frozen 1" once the last task stops; here a writer plays the kernel a moment later. The clock
+        // starts first: the writer may run at once, and the test thread may lose its core before starting a clock.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var kernel = Task.Run(async () =>
         {
             await Task.Delay(100);
             Write("cgroup.events", "populated 1\nfrozen 1\n");
         });
-        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         _cgroup.Freeze(TimeSpan.FromSeconds(10));
 
