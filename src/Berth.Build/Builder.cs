@@ -41,10 +41,10 @@ public sealed class Builder(ContainerService containers, ImageService images, st
             await Task.Run(() =>
             {
                 using var fs = new ContainerFs(dir, "build context");
-                var buffered = new BufferedStream(context, 64 * 1024);
+                using var prefetch = new PrefetchStream(context, ct);
                 Span<byte> magic = stackalloc byte[2];
-                var compressed = buffered.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-                Stream tar = new ConcatStream(new MemoryStream(magic.ToArray()), buffered);
+                var compressed = prefetch.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+                Stream tar = new ConcatStream(new MemoryStream(magic.ToArray()), prefetch);
                 fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests, Hold = held });
             }, ct).ConfigureAwait(false);
             output.ContextReceived();

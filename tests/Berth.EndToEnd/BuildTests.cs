@@ -508,6 +508,51 @@ public sealed partial class BuildTests(BerthEngine engine)
         AssertNothingLeft(before);
     }
 
+    /// <summary>berthd reads a context ahead of the unpacker; a context refused at its first entry is answered at
+    /// once, while its client is still sending (here: has stopped sending), and leaves nothing.</summary>
+    [Fact]
+    public void AContextRefusedAtItsFirstEntryIsAnsweredWhileTheClientIsStillSending()
+    {
+        var header = new MemoryStream();
+        using (var writer = new TarWriter(header, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "../escape") { Mode = (UnixFileMode)0x1a4 });
+        }
+        var before = Snapshot();
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(engine.Daemon.Socket));
+        void Chunk(byte[] data) => socket.Send([.. Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), .. data, .. "\r\n"u8]);
+        socket.Send(Encoding.ASCII.GetBytes("POST /v1.44/build?t=e2e-build-cut HTTP/1.1\r\nHost: berthd\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        Chunk(header.ToArray()[..512]);
+        // A megabyte more of a context that never ends: the client stalls, the connection stays open.
+        Chunk(new byte[1 << 20]);
+        socket.ReceiveTimeout = 20_000;
+        var answer = new StringBuilder();
+        var buffer = new byte[64 * 1024];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!answer.ToString().Contains("the path leaves the layer root", StringComparison.Ordinal))
+        {
+            int n;
+            try
+            {
+                n = socket.Receive(buffer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                break;
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            answer.Append(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        Assert.Contains("the path leaves the layer root", answer.ToString(), StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
+        Poll.Until("the refused context to go", () => Directory.Exists(BuilderDir) && Directory.EnumerateFileSystemEntries(BuilderDir, "context-*").Any(), any => !any);
+        AssertNothingLeft(before);
+    }
+
     [Theory]
     [InlineData("docker", "dotdot")]
     [InlineData("berth", "dotdot")]
