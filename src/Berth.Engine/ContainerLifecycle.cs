@@ -233,8 +233,10 @@ public sealed partial class ContainerService
     }
 
     /// <summary>
-    /// Sends a signal to the container's first process. compat(docker): SIGKILL returns once the container has
-    /// exited (a <c>docker rm</c> that follows finds it stopped); any other signal returns once it is sent.
+    /// Sends a signal to the container's first process and publishes the <c>kill</c> event (with the signal's number,
+    /// SIGKILL's 9 included). compat(docker): SIGKILL returns once the container has exited (a <c>docker rm</c> that
+    /// follows finds it stopped), with dockerd's waits (<see cref="ForcedExit"/>); any other signal returns once it
+    /// is sent.
     /// </summary>
     public async Task KillAsync(string idOrName, string? signal, CancellationToken ct = default)
     {
@@ -251,12 +253,70 @@ public sealed partial class ContainerService
             throw BerthException.Conflict($"Cannot kill container: {idOrName}: Container {entry.Container.Id} is not running");
         }
         ThawAfterSignal(entry, sig);
+        Publish(entry.Container, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         if (sig != LibC.SIGKILL)
         {
-            Publish(entry.Container, "kill", [new("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             return;
         }
-        await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        try
+        {
+            await AwaitKilledAsync(entry, stopped).ConfigureAwait(false);
+        }
+        catch (BerthException e)
+        {
+            throw new BerthException(e.Kind, $"Cannot kill container: {idOrName}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The exit that follows a SIGKILL, with dockerd's waits and its direct SIGKILL in between.</summary>
+    private Task AwaitKilledAsync(ContainerEntry entry, Task stopped) =>
+        ForcedExit.AwaitAsync(stopped, () => KillDirectly(entry.Container), entry.Container.ShortId, ForcedExit.ExitWait, ForcedExit.FinalWait);
+
+    /// <summary>
+    /// dockerd's killProcessDirectly: SIGKILL to the first process itself, not through the shim; a zombie (its shim
+    /// does not reap it) is an error, in dockerd's words. Only while that pid is still in the container's cgroup: it
+    /// may have been reaped and reused while the exit was being recorded. False when there is no such process.
+    /// </summary>
+    private bool KillDirectly(Container c)
+    {
+        var pid = c.State.Pid;
+        if (pid == 0)
+        {
+            return true;
+        }
+        // kernel: an exited process leaves cgroup.procs before it is reaped, so a zombie is asked about first (and
+        // cannot have been reused: its pid is not free until it is reaped).
+        if (ProcessState(pid) == 'Z')
+        {
+            throw new BerthException(ErrorKind.Unknown,
+                $"container {c.ShortId} PID {pid} is zombie and can not be killed. Use the --init option when creating containers to run an init inside the container that forwards signals and reaps processes");
+        }
+        bool inCgroup;
+        try
+        {
+            inCgroup = CgroupOf(c).Processes().Contains(pid);
+        }
+        catch (IOException)
+        {
+            inCgroup = false; // the cgroup is gone, and the process with it
+        }
+        return inCgroup && Proc.Kill(pid, LibC.SIGKILL);
+    }
+
+    /// <summary>The state letter of /proc/&lt;pid&gt;/stat (after the command's closing parenthesis); null when there
+    /// is no such process.</summary>
+    private static char? ProcessState(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var end = stat.LastIndexOf(')');
+            return end >= 0 && end + 2 < stat.Length ? stat[end + 2] : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>docker stop</c>: the stop signal, then SIGKILL after the timeout. False when it was not running.</summary>
@@ -315,7 +375,7 @@ public sealed partial class ContainerService
         await shim.KillAsync(LibC.SIGKILL, ct).ConfigureAwait(false);
         ThawAfterSignal(entry, LibC.SIGKILL);
         Publish(c, "kill", [new("signal", "9")]);
-        await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        await AwaitKilledAsync(entry, stopped).ConfigureAwait(false);
         Publish(c, "stop");
         return true;
     }
@@ -380,9 +440,21 @@ public sealed partial class ContainerService
                     throw BerthException.Conflict($"You cannot remove a running container {c.Id}. Stop the container before attempting removal or force remove");
                 }
                 var stopped = entry.Stopped.Task;
-                await (entry.Shim?.KillAsync(LibC.SIGKILL, ct) ?? Task.FromResult(false)).ConfigureAwait(false);
+                // compat(docker): rm -f kills as docker kill does, kill event included.
+                var sent = await (entry.Shim?.KillAsync(LibC.SIGKILL, ct) ?? Task.FromResult(false)).ConfigureAwait(false);
                 ThawAfterSignal(entry, LibC.SIGKILL);
-                await stopped.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                if (sent)
+                {
+                    Publish(c, "kill", [new("signal", "9")]);
+                }
+                try
+                {
+                    await AwaitKilledAsync(entry, stopped).ConfigureAwait(false);
+                }
+                catch (BerthException e)
+                {
+                    throw new BerthException(e.Kind, $"cannot remove container \"{idOrName}\": could not kill container: {e.Message}", e);
+                }
             }
             entry.Removing = true;
             var clock = System.Diagnostics.Stopwatch.StartNew();

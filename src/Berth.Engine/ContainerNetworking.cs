@@ -121,8 +121,12 @@ public sealed partial class ContainerService
         var mac = string.IsNullOrEmpty(wanted.MacAddress) ? legacyMac : wanted.MacAddress;
         if (!string.IsNullOrEmpty(mac) && !MacAddresses.TryParse(mac, out _))
         {
+            // compat(docker): dockerd reads the address with Go's net.ParseMAC, so it also takes the 8- and 20-octet
+            // forms, and the kernel then sets only the first six octets on a veth (and refuses them on a macvlan
+            // link) while inspect shows all of them; berthd refuses them here, with the reason.
+            var problem = GoHardwareAddr.TryParse(mac, out var octets) ? $"invalid MAC address {mac}: an Ethernet address has 6 octets, not {octets.Length}" : $"invalid MAC address {mac}";
             // compat(docker): create's message names the network, connect's does not.
-            throw BerthException.Invalid(creating ? $"invalid config for network {n.Name}: invalid MAC address {mac}" : $"invalid MAC address {mac}");
+            throw BerthException.Invalid(creating ? $"invalid config for network {n.Name}: {problem}" : problem);
         }
         settings.Networks[n.Name] = new EndpointSettings
         {

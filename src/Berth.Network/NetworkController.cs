@@ -371,7 +371,7 @@ public sealed partial class NetworkController : IDisposable, IDnsResolver
                 PrefixLength = pool.Subnet.PrefixLength,
                 Gateway = n.Internal || n.Driver == "overlay" ? null : pool.Gateway,
                 // compat(docker): a plugin's endpoint has no MAC unless the user gave one; the plugin may choose it.
-                MacAddress = !string.IsNullOrEmpty(request.MacAddress) ? request.MacAddress : driver is RemoteDriver ? "" : MacAddresses.FromIPv4(address),
+                MacAddress = !string.IsNullOrEmpty(request.MacAddress) ? MacAddresses.Canonical(request.MacAddress) : driver is RemoteDriver ? "" : MacAddresses.FromIPv4(address),
                 Interface = "eth" + sandbox.Endpoints.Count,
             };
             // A remote network's gateway is the plugin's, known at the join; until then the pool's stands for it.

@@ -115,13 +115,14 @@ public static class MacAddresses
     public static byte[] Parse(string text) =>
         TryParse(text, out var mac) ? mac : throw Common.BerthException.Invalid($"invalid MAC address: {text}");
 
-    /// <summary>Six colon-separated hex pairs, e.g. <c>02:42:ac:11:00:02</c>.</summary>
-    public static bool TryParse(string text, out byte[] mac)
-    {
-        var parts = text.Split(':');
-        var bytes = mac = new byte[6];
-        return parts.Length == 6 && parts.Select((p, i) => byte.TryParse(p, System.Globalization.NumberStyles.HexNumber, null, out bytes[i]) && p.Length == 2).All(ok => ok);
-    }
+    /// <summary>An Ethernet address in any form Go's net.ParseMAC reads (<c>02:42:ac:11:00:02</c>,
+    /// <c>02-42-AC-11-00-02</c>, <c>0242.ac11.0002</c>): six octets. The 8- and 20-octet forms Go also reads are
+    /// no Ethernet address.</summary>
+    public static bool TryParse(string text, out byte[] mac) =>
+        Common.GoHardwareAddr.TryParse(text, out mac) && mac.Length == 6;
+
+    /// <summary>The form dockerd shows an endpoint's MAC address in: <c>02:42:ac:11:00:02</c>.</summary>
+    public static string Canonical(string text) => Common.GoHardwareAddr.Format(Parse(text));
 
     /// <summary>A random locally administered unicast address (for drivers that do not derive one from the IP).</summary>
     public static string Random()

@@ -126,6 +126,43 @@ public sealed class EventsTests(BerthEngine engine)
         Assert.Equal(die.RootElement.GetProperty("time").GetInt64(), die.RootElement.GetProperty("timeNano").GetInt64() / 1_000_000_000);
     }
 
+    public static TheoryData<string, string[], string[]> KillCases => new()
+    {
+        // client, the verb that ends "sleep" (busybox sleep as PID 1 ignores SIGTERM), the container's events after
+        // start: compat(docker): dockerd publishes kill with the signal's number before die for every signal it
+        // sends, SIGKILL included (daemon/kill.go), for kill, for stop after its timeout and for rm -f.
+        { "docker", ["kill"], ["kill 9", "die 137"] },
+        { "berth", ["kill"], ["kill 9", "die 137"] },
+        { "docker", ["kill", "-s", "USR1"], ["kill 10"] },
+        { "docker", ["stop", "-t", "0"], ["kill 15", "kill 9", "die 137", "stop"] },
+        { "docker", ["rm", "-f"], ["kill 9", "die 137", "destroy"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(KillCases))]
+    public void KillPublishesTheSignalBeforeDie(string client, string[] verb, string[] expected)
+    {
+        var name = "evt-kill-" + Guid.NewGuid().ToString("N")[..8];
+        var since = Now();
+        engine.Docker("run", "-d", "--name", name, "busybox", "sleep", "60").Ok();
+        try
+        {
+            engine.Cli(client, [.. verb, name]).Ok();
+            var until = Now();
+            PassSecond(until);
+
+            var result = engine.Cli(client, "events", "--since", since.ToString(CultureInfo.InvariantCulture), "--until", (until + 1).ToString(CultureInfo.InvariantCulture),
+                "--filter", "type=container", "--filter", "container=" + name, "--format", "{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}{{with .Actor.Attributes.exitCode}} {{.}}{{end}}");
+
+            result.ExpectExit(0);
+            Assert.Equal(["create", "start", .. expected], result.Lines);
+        }
+        finally
+        {
+            engine.Docker("rm", "-f", name);
+        }
+    }
+
     [Theory]
     [InlineData("docker")]
     [InlineData("berth")]

@@ -562,24 +562,30 @@ public sealed class NetworkTests(BerthEngine engine)
     }
 
     [Theory]
-    [InlineData("docker", "", "02:42:ac:11:99:01")]
-    [InlineData("docker", "e2e-mac-docker", "02:42:ac:11:99:02")]
-    [InlineData("berth", "", "02:42:ac:11:99:03")]
-    [InlineData("berth", "e2e-mac-berth", "02:42:ac:11:99:04")]
-    public void RunMacAddressSetsEth0sAddressOnTheNetworkItJoins(string client, string network, string mac)
+    [InlineData("docker", "", "02:42:ac:11:99:01", "02:42:ac:11:99:01")]
+    [InlineData("docker", "e2e-mac-docker", "02:42:ac:11:99:02", "02:42:ac:11:99:02")]
+    [InlineData("berth", "", "02:42:ac:11:99:03", "02:42:ac:11:99:03")]
+    [InlineData("berth", "e2e-mac-berth", "02:42:ac:11:99:04", "02:42:ac:11:99:04")]
+    // Every form Go's net.ParseMAC reads for six octets: dashes, dots, either case.
+    [InlineData("docker", "", "02-42-AC-11-99-0B", "02:42:ac:11:99:0b")]
+    [InlineData("docker", "e2e-mac-docker", "0242.ac11.990c", "02:42:ac:11:99:0c")]
+    [InlineData("berth", "", "0242.AC11.990D", "02:42:ac:11:99:0d")]
+    [InlineData("berth", "e2e-mac-berth", "02-42-ac-11-99-0e", "02:42:ac:11:99:0e")]
+    public void RunMacAddressSetsEth0sAddressOnTheNetworkItJoins(string client, string network, string given, string mac)
     {
         using var net = network.Length > 0 ? new TestNetwork(engine, network) : null;
         var name = "mac-" + client + (net is null ? "-bridge" : "-user");
         string[] joins = net is null ? [] : ["--network", net.Name];
-        engine.Cli(client, ["run", "-d", "--name", name, "--mac-address", mac, .. joins, "busybox", "sleep", "60"]).Ok();
+        engine.Cli(client, ["run", "-d", "--name", name, "--mac-address", given, .. joins, "busybox", "sleep", "60"]).Ok();
         try
         {
             var inside = engine.Docker("exec", name, "ip", "-o", "link", "show", "eth0").Ok();
             var shown = engine.Inspect(name, $"{{{{(index .NetworkSettings.Networks \"{net?.Name ?? "bridge"}\").MacAddress}}}} {{{{.Config.MacAddress}}}}");
 
             Assert.Contains("link/ether " + mac + " ", inside, StringComparison.Ordinal);
-            // compat(docker): Config.MacAddress still shows the primary network's MAC, asked for per endpoint at API 1.44.
-            Assert.Equal($"{mac} {mac}", shown);
+            // compat(docker): the endpoint shows the MAC as Go writes it; Config.MacAddress still shows the primary
+            // network's MAC as it was asked for (dockerd's DesiredMacAddress), per endpoint at API 1.44.
+            Assert.Equal($"{mac} {given}", shown);
         }
         finally
         {
@@ -601,24 +607,29 @@ public sealed class NetworkTests(BerthEngine engine)
         Assert.Equal(before, engine.Docker("ps", "-aq").Lines.Count);
     }
 
-    public static TheoryData<string, string, string> BadMacBodies => new()
+    public static TheoryData<string, string, string, string> BadMacBodies => new()
     {
-        // row, path, body: dockerd names the network in either case
-        { "per endpoint at 1.44", "/v1.44/containers/create", """{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"zz:42"}}}}""" },
-        { "container-wide at 1.44", "/v1.44/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""" },
-        { "container-wide at 1.41", "/v1.41/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""" },
+        // row, path, body, message: dockerd names the network in either case
+        { "per endpoint at 1.44", "/v1.44/containers/create", """{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"zz:42"}}}}""",
+            "invalid config for network bridge: invalid MAC address zz:42" },
+        { "container-wide at 1.44", "/v1.44/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""", "invalid config for network bridge: invalid MAC address zz:42" },
+        { "container-wide at 1.41", "/v1.41/containers/create", """{"Image":"busybox","MacAddress":"zz:42"}""", "invalid config for network bridge: invalid MAC address zz:42" },
+        // compat(docker): Go reads 8 and 20 octets too and dockerd takes them (the kernel then sets the first six on
+        // the veth); berthd refuses what is no Ethernet address.
+        { "eight octets", "/v1.44/containers/create", """{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:99:05:00:01"}}}}""",
+            "invalid config for network bridge: invalid MAC address 02:42:ac:11:99:05:00:01: an Ethernet address has 6 octets, not 8" },
     };
 
     [Theory]
     [MemberData(nameof(BadMacBodies))]
-    public async Task ABadMacAddressIsRefusedByTheDaemonWithDockersWords(string row, string path, string body)
+    public async Task ABadMacAddressIsRefusedByTheDaemonWithDockersWords(string row, string path, string body, string message)
     {
         var before = engine.Docker("ps", "-aq").Lines.Count;
 
         var response = await engine.Api.PostJsonAsync(path + "?name=mac-bad-api", body);
 
         Assert.True(response.Status == 400, $"{row}: {response}");
-        Assert.Equal("invalid config for network bridge: invalid MAC address zz:42", Message(response));
+        Assert.Equal(message, Message(response));
         Assert.Equal(before, engine.Docker("ps", "-aq").Lines.Count);
     }
 
@@ -655,9 +666,13 @@ public sealed class NetworkTests(BerthEngine engine)
         try
         {
             var bad = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect", """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"02:42"}}""");
-            var good = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect", """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"02:42:ac:11:99:0a"}}""");
+            var twenty = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect",
+                """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"0000.0000.fe80.0000.0000.0000.0200.5e10.0000.0001"}}""");
+            // Dashes and upper case, as Go's net.ParseMAC reads them; shown as Go writes them.
+            var good = await engine.Api.PostJsonAsync($"/v1.44/networks/{net.Name}/connect", """{"Container":"mac-connect","EndpointConfig":{"MacAddress":"02-42-AC-11-99-0A"}}""");
 
             Assert.Equal((400, "invalid MAC address 02:42"), (bad.Status, Message(bad)));
+            Assert.Equal((400, "invalid MAC address 0000.0000.fe80.0000.0000.0000.0200.5e10.0000.0001: an Ethernet address has 6 octets, not 20"), (twenty.Status, Message(twenty)));
             Assert.Equal(200, good.Status);
             Assert.Contains("link/ether 02:42:ac:11:99:0a ", engine.Docker("exec", "mac-connect", "ip", "-o", "link", "show", "eth1").Ok(), StringComparison.Ordinal);
             Assert.Equal("02:42:ac:11:99:0a", engine.Inspect("mac-connect", $"{{{{(index .NetworkSettings.Networks \"{net.Name}\").MacAddress}}}}"));

@@ -696,28 +696,8 @@ internal static partial class ContainerOptions
         }
     }
 
-    /// <summary>Go's net.ParseMAC, which the docker CLI checks <c>--mac-address</c> with: 6, 8 or 20 octets written
-    /// <c>xx:xx:…</c>, <c>xx-xx-…</c> or <c>xxxx.xxxx.…</c>.</summary>
-    internal static bool IsMacAddress(string s)
-    {
-        if (s.Length < 14)
-        {
-            return false;
-        }
-        var (digits, separator) = s[2] is ':' or '-' ? (2, s[2]) : s[4] == '.' ? (4, '.') : (0, '\0');
-        if (digits == 0 || (s.Length + 1) % (digits + 1) != 0 || (s.Length + 1) / (digits + 1) * digits / 2 is not (6 or 8 or 20))
-        {
-            return false;
-        }
-        for (var i = 0; i < s.Length; i++)
-        {
-            if ((i + 1) % (digits + 1) == 0 ? s[i] != separator : !char.IsAsciiHexDigit(s[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>Go's net.ParseMAC, which the docker CLI checks <c>--mac-address</c> with.</summary>
+    internal static bool IsMacAddress(string s) => Common.GoHardwareAddr.TryParse(s, out _);
 
     private static bool IsUserDefined(string mode) =>
         mode is not ("default" or "bridge" or "host" or "none") && !mode.StartsWith("container:", StringComparison.Ordinal);

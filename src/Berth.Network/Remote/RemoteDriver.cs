@@ -147,7 +147,7 @@ internal sealed class RemoteDriver : INetworkDriver
                     throw new BerthException(ErrorKind.Forbidden,
                         $"driver modified interface MAC address: endpoint interface MAC present ({endpoint.MacAddress}). Cannot be modified with ({got.MacAddress}).");
                 }
-                endpoint.MacAddress = got.MacAddress.ToLowerInvariant();
+                endpoint.MacAddress = Common.GoHardwareAddr.Format(mac);
             }
             if (!string.IsNullOrEmpty(got.AddressIPv6))
             {
