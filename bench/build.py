@@ -47,14 +47,27 @@ def touched(host):
 series = {"cold": lambda h: build(h, "--no-cache"), "cached": lambda h: build(h), "one file changed": touched}
 for host in (berth_host, peer_host):  # warm up: the base image's layers, the page cache
     build(host, "--no-cache")
-results = {}
-for name, fn in series.items():
-    b, d = [], []
-    for _ in range(runs):
-        # Each side sees the same context state: the touch series changes the file before each side's build.
-        b.append(fn(berth_host))
-        d.append(fn(peer_host))
-    results[name] = (b, d)
+# The client alone: `docker build` against a stand-in daemon that answers at once and discards the context.
+sink_path = os.path.join(work, "sink.sock")
+sink = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "context_sink.py"), sink_path])
+for _ in range(100):
+    if os.path.exists(sink_path):
+        break
+    time.sleep(0.05)
+sink_host = "unix://" + sink_path
+results, alone = {}, []
+try:
+    for name, fn in series.items():
+        b, d = [], []
+        for _ in range(runs):
+            # Each side sees the same context state: the touch series changes the file before each side's build.
+            b.append(fn(berth_host))
+            d.append(fn(peer_host))
+            if name == "cached":
+                alone.append(build(sink_host))
+        results[name] = (b, d)
+finally:
+    sink.kill()
 
 print(f"runs: {runs} each, alternating; 12-step Dockerfile, 50 MB context (50 x 1 MiB random files), docker build -q")
 print("| measurement | Berth | Docker (dockerd 20.10 legacy builder) | ratio Berth/Docker |")
@@ -62,5 +75,7 @@ print("|---|---|---|---|")
 for name, (b, d) in results.items():
     mb, md = statistics.median(b), statistics.median(d)
     print(f"| {name}, median | {mb:.0f} ms | {md:.0f} ms | {mb / md:.2f} |")
+ma, md = statistics.median(alone), statistics.median(results["cached"][1])
+print(f"| cached, the docker CLI alone (a stand-in daemon that discards the context), median | {ma:.0f} ms | | {ma / md:.2f} |")
 for host in (berth_host, peer_host):
     subprocess.run(["docker", "rmi", "bench-build:latest"], env=dict(os.environ, DOCKER_HOST=host), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -222,7 +222,8 @@ public sealed class CopyTests(BerthEngine engine)
         Assert.Equal($"Error response from daemon: Could not find the file /nowhere in container {name}", missingParent.Stderr.Trim());
 
         var noDir = engine.Cli(client, "cp", file, name + ":/nowhere/").ExpectExit(1);
-        Assert.EndsWith("no such directory", noDir.Stderr.Trim(), StringComparison.Ordinal);
+        // As below: the CLI may log its tar goroutine's "closed pipe" after the error.
+        Assert.Contains("no such directory", noDir.Stderr, StringComparison.Ordinal);
 
         var dirOntoFile = engine.Cli(client, "cp", dir, name + ":/etc/passwd").ExpectExit(1);
         // The docker CLI may log its own tar goroutine's "closed pipe" after the error: the error is what counts.

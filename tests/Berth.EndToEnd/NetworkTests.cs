@@ -198,7 +198,8 @@ public sealed class NetworkTests(BerthEngine engine)
             var run = engine.Docker("run", "-d", "--name", "port-taker", "-p", "127.0.0.1:18089:80", "busybox", "sleep", "60");
 
             run.ExpectExit(125);
-            Assert.Contains("port is already allocated", run.Stderr, StringComparison.Ordinal);
+            // The whole answer in the failure message: a start that failed for another reason must say which.
+            Assert.True(run.Stderr.Contains("port is already allocated", StringComparison.Ordinal), run.ToString());
             Assert.Equal("created", engine.Inspect("port-taker", "{{.State.Status}}"));
             // The refused container's veth goes (no link appeared to stay); the holder's stays.
             Poll.Until("the refused container's veth to go", () => HostNetwork.PortsOf(engine.Daemon.DefaultBridge), ports => ports.All(before.Contains));
