@@ -78,6 +78,8 @@ public sealed class Builder(ContainerService containers, ImageService images, st
     private static DockerfileAst ReadDockerfile(SourceTree tree, string name)
     {
         var path = tree.Resolve(GoPath.Clean("/" + name));
+        // A held file is empty on disk until filled: filled first, so the size checked is the real one.
+        tree.Fill(path);
         var info = new FileInfo(path);
         if (!info.Exists)
         {
@@ -88,7 +90,6 @@ public sealed class Builder(ContainerService containers, ImageService images, st
         {
             throw BerthException.Invalid($"dockerfile {name} is larger than {DockerfileParser.MaxBytes} bytes");
         }
-        tree.Fill(path);
         var text = File.ReadAllText(path);
         try
         {

@@ -465,7 +465,7 @@ public sealed partial class BuildTests(BerthEngine engine)
             "unknown-instruction" => ("FROM busybox\nRUN true\nFOO bar\n", Files(), 1, "dockerfile parse error on line 3: unknown instruction: FOO"),
             "copy-parent" => ("FROM busybox\nCOPY ../x /\n", Files(), 1, "forbidden path outside the build context: ../x ()"),
             "symlink-to-etc-passwd" => ("FROM busybox\nCOPY passwd-link /p\n", Files(), 1, "file not found in build context or excluded by .dockerignore: stat passwd-link: file does not exist"),
-            "dockerfile-too-large" => ("FROM busybox\n" + string.Concat(Enumerable.Repeat("# " + new string('x', 1000) + "\n", 4300)), Files(), 1, "larger than"),
+            "dockerfile-too-large" => ("FROM busybox\n" + string.Concat(Enumerable.Repeat("# " + new string('x', 1000) + "\n", 4300)), Files(), 1, "dockerfile Dockerfile is larger than 4194304 bytes"),
             "missing-base" => ("FROM e2e-build-no-such-image:1\nRUN true\n", Files(), 1, "e2e-build-no-such-image"),
             _ => throw new ArgumentException(row),
         };
