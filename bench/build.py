@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Times `docker build` of a 12-step Dockerfile with a 50 MB context against berthd and dockerd, alternating:
-cold (--no-cache), fully cached, and after touching one file; reports medians and ratios.
+cold (--no-cache), fully cached, and after touching one file; and `berth build` against berthd (which sends the
+context's larger files by digest first, and the whole context only when the cache lacks a step); reports medians
+and ratios, each against Docker's `docker build`.
 Usage: build.py RUNS BERTH_HOST PEER_HOST WORKDIR"""
 import os, statistics, subprocess, sys, time
 
@@ -28,23 +30,30 @@ EXPOSE 8080
 CMD ["cat", "/app/summary.txt"]
 """)
 
-def build(host, *flags):
-    argv = ["docker", "build", "-q", *flags, "-t", "bench-build:latest", ctx]
+berth = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bin", "berth")
+client_cache = os.path.join(work, "client-cache")
+
+def build(host, *flags, client="docker"):
+    argv = [client, "build", "-q", *flags, "-t", "bench-build:latest", ctx]
     start = time.perf_counter()
-    r = subprocess.run(argv, env=dict(os.environ, DOCKER_HOST=host, DOCKER_BUILDKIT="0"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    r = subprocess.run(argv, env=dict(os.environ, DOCKER_HOST=host, DOCKER_BUILDKIT="0", XDG_CACHE_HOME=client_cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     elapsed = (time.perf_counter() - start) * 1000
     if r.returncode != 0:
         sys.exit(f"{' '.join(argv)} against {host} failed: {r.stderr.decode().strip()}")
     return elapsed
 
 touch = [0]
-def touched(host):
+def touched(host, client="docker"):
     touch[0] += 1
     with open(os.path.join(ctx, "app.conf"), "w") as f:
         f.write(f"version={touch[0]}\n")
-    return build(host)
+    return build(host, client=client)
 
-series = {"cold": lambda h: build(h, "--no-cache"), "cached": lambda h: build(h), "one file changed": touched}
+series = {
+    "cold": lambda h, c="docker": build(h, "--no-cache", client=c),
+    "cached": lambda h, c="docker": build(h, client=c),
+    "one file changed": touched,
+}
 for host in (berth_host, peer_host):  # warm up: the base image's layers, the page cache
     build(host, "--no-cache")
 # The client alone: `docker build` against a stand-in daemon that answers at once and discards the context.
@@ -55,17 +64,19 @@ for _ in range(100):
         break
     time.sleep(0.05)
 sink_host = "unix://" + sink_path
-results, alone = {}, []
+results, with_berth, alone = {}, {}, []
 try:
     for name, fn in series.items():
-        b, d = [], []
+        b, bb, d = [], [], []
         for _ in range(runs):
             # Each side sees the same context state: the touch series changes the file before each side's build.
             b.append(fn(berth_host))
+            bb.append(fn(berth_host, berth))
             d.append(fn(peer_host))
             if name == "cached":
                 alone.append(build(sink_host))
         results[name] = (b, d)
+        with_berth[name] = bb
 finally:
     sink.kill()
 
@@ -77,5 +88,8 @@ for name, (b, d) in results.items():
     print(f"| {name}, median | {mb:.0f} ms | {md:.0f} ms | {mb / md:.2f} |")
 ma, md = statistics.median(alone), statistics.median(results["cached"][1])
 print(f"| cached, the docker CLI alone (a stand-in daemon that discards the context), median | {ma:.0f} ms | | {ma / md:.2f} |")
+for name, bb in with_berth.items():
+    mb, md = statistics.median(bb), statistics.median(results[name][1])
+    print(f"| {name}, `berth build` against berthd (Docker: `docker build`), median | {mb:.0f} ms | {md:.0f} ms | {mb / md:.2f} |")
 for host in (berth_host, peer_host):
     subprocess.run(["docker", "rmi", "bench-build:latest"], env=dict(os.environ, DOCKER_HOST=host), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -15,7 +15,9 @@ namespace Berth.Build;
 internal sealed partial class BuildRun
 {
     /// <summary>One thing to copy: where it comes from and the hash of what it holds.</summary>
-    private sealed record CopySource(string Name, string? HostPath, string? Text, bool IsDirectory, bool IsArchive, string Hash, DateTime? Modified = null, byte[]? Bytes = null);
+    /// <param name="SniffArchive">ADD of a local file: whether it is an archive to unpack is looked at once the
+    /// cache has missed (reading it before would fetch a held or unsent file for nothing).</param>
+    private sealed record CopySource(string Name, string? HostPath, string? Text, bool IsDirectory, bool IsArchive, string Hash, DateTime? Modified = null, byte[]? Bytes = null, bool SniffArchive = false);
 
     // A download is held in memory until it is copied: bounded, so an endless or huge answer cannot exhaust it.
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10 })
@@ -82,10 +84,12 @@ internal sealed partial class BuildRun
                 {
                     return 0;
                 }
+                Execute("copies files the cache does not have");
                 foreach (var s in sources.Where(s => s.HostPath is not null))
                 {
                     src.Fill(s.HostPath!);
                 }
+                sources = [.. sources.Select(s => s.SniffArchive ? s with { IsArchive = IsArchive(s.HostPath!) } : s)];
                 target = CreateFileContainer(st, verb);
                 await Containers.WithBuildRootfsAsync(target.Id, root =>
                 {
@@ -172,11 +176,7 @@ internal sealed partial class BuildRun
                 var isDir = Directory.Exists(host);
                 var entries = SourceTree.Walk(host, "").ToList();
                 var hash = (isDir ? "dir:" : "file:") + tree.Checksum(entries);
-                if (c.IsAdd && !isDir)
-                {
-                    tree.Fill(host);
-                }
-                result.Add(new CopySource(GoPath.Base(m), host, null, isDir, c.IsAdd && !isDir && IsArchive(host), hash));
+                result.Add(new CopySource(GoPath.Base(m), host, null, isDir, false, hash, SniffArchive: c.IsAdd && !isDir));
             }
         }
         return result;

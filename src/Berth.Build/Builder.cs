@@ -45,14 +45,22 @@ public sealed class Builder(ContainerService containers, ImageService images, st
                 Span<byte> magic = stackalloc byte[2];
                 var compressed = prefetch.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
                 Stream tar = new ConcatStream(new MemoryStream(magic.ToArray()), prefetch);
-                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests, Hold = held });
+                fs.Extract("/", compressed ? tar : new PaddedTarStream(tar), new CopyInOptions { MaxUncompressedBytes = options.MaxContextBytes, FileDigests = digests, Hold = held, AcceptDigestOnlyFiles = options.ContextByDigest });
             }, ct).ConfigureAwait(false);
             output.ContextReceived();
             var received = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var tree = new SourceTree(dir, "build context", digests, held);
-            var dockerfile = ReadDockerfile(tree, options.Dockerfile);
-            var run = new BuildRun(this, tree, dockerfile, options, output, ct);
-            var id = await run.RunAsync().ConfigureAwait(false);
+            string id;
+            try
+            {
+                var dockerfile = ReadDockerfile(tree, options.Dockerfile);
+                var run = new BuildRun(this, tree, dockerfile, options, output, ct);
+                id = await run.RunAsync().ConfigureAwait(false);
+            }
+            catch (ContentNotSentException e) when (options.ContextByDigest)
+            {
+                throw new ContextNeededException($"the build reads {Path.GetRelativePath(dir, e.Path)}");
+            }
             Log.Debug("built", ("image", id), ("context", received.TotalMilliseconds), ("total", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             return id;
         }

@@ -40,7 +40,7 @@ internal sealed class SourceTree(string root, string what, IReadOnlyDictionary<s
     /// <summary>Makes sure the file at a host path, or every file below it, holds its contents on disk.</summary>
     public void Fill(string host)
     {
-        if (held is null || held.Count == 0)
+        if (held is null || (held.Count == 0 && held.NotSentCount == 0))
         {
             return;
         }

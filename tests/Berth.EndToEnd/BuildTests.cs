@@ -49,7 +49,7 @@ public sealed partial class BuildTests(BerthEngine engine)
 
     private CommandResult BuildStdin(string client, string stdin, params string[] args) =>
         ProcessRunner.Run(client == "berth" ? RepoLayout.Binary("berth") : "docker", ["build", .. args],
-            new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Daemon.Host }, stdin, BuildTimeout);
+            new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Daemon.Host, ["XDG_CACHE_HOME"] = engine.ClientCache }, stdin, BuildTimeout);
 
     private void RemoveImages(params string[] images)
     {
@@ -671,6 +671,152 @@ public sealed partial class BuildTests(BerthEngine engine)
             Assert.Equal(4, Regex.Matches(rebuild.Stdout, "Using cache").Count);
             Assert.Equal(expected, engine.Docker(["run", "--rm", tag, .. sums]).Ok());
             Assert.Equal("two", engine.Docker("run", "--rm", tag, "cat", "/small.txt").Ok());
+        }
+        finally
+        {
+            RemoveImages(tag);
+        }
+    }
+
+    /// <summary>What the client said it sent ("Sending build context to Docker daemon  1.31MB"), in bytes; one
+    /// value per line that says it.</summary>
+    private static List<double> ContextSizes(string stdout) =>
+        [.. SendingContext().Matches(stdout).Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * m.Groups[2].Value switch
+        {
+            "kB" => 1e3,
+            "MB" => 1e6,
+            "GB" => 1e9,
+            _ => 1,
+        })];
+
+    [GeneratedRegex(@"Sending build context to Docker daemon\s+([0-9.]+)([kMG]?B)\r*\n")]
+    private static partial Regex SendingContext();
+
+    [Fact]
+    public void BerthBuildSendsDigestsAndTheWholeContextOnlyWhenTheCacheLacksAStep()
+    {
+        var tag = "e2e-build-digests";
+        byte[] Random(int seed, int size)
+        {
+            var bytes = new byte[size];
+            new Random(seed).NextBytes(bytes);
+            return bytes;
+        }
+        var ctx = Context("digests", new Dictionary<string, byte[]>
+        {
+            ["Dockerfile"] = Encoding.UTF8.GetBytes("FROM busybox\nCOPY data/ /data/\nADD packed.bin /packed.bin\nRUN cat /data/* /packed.bin | sha256sum > /sum\n"),
+            ["data/a.bin"] = Random(1, 1 << 20),
+            ["data/b.bin"] = Random(2, 300 * 1024),
+            ["packed.bin"] = Random(3, 200 * 1024),
+            ["small.txt"] = "small"u8.ToArray(),
+        });
+        string Sum(params byte[][] parts) => Convert.ToHexStringLower(SHA256.HashData(parts.SelectMany(p => p).ToArray())) + "  -";
+        try
+        {
+            // First build: berthd has no such steps, so the digests are turned down and the whole context goes.
+            var first = Build("berth", "-t", tag, ctx);
+            first.ExpectExit(0);
+            Assert.True(ContextSizes(first.Stdout) is [> 1_500_000], first.Stdout);
+            var id = engine.Inspect(tag, "{{.Id}}");
+
+            // Again, unchanged: only the digests go (a few kB for 1.5 MB), every step from the cache, the same image.
+            var cached = Build("berth", "-t", tag, ctx);
+            cached.ExpectExit(0);
+            Assert.True(ContextSizes(cached.Stdout) is [< 20_000], cached.Stdout);
+            Assert.Equal(3, Regex.Matches(cached.Stdout, "Using cache").Count);
+            Assert.Equal(id, engine.Inspect(tag, "{{.Id}}"));
+            Assert.Equal(id + "\n", Build("berth", "-q", ctx).ExpectExit(0).Stdout);
+            // The docker CLI sends everything, and the cache keys are the same.
+            var docker = Build("docker", "-t", tag, ctx);
+            docker.ExpectExit(0);
+            Assert.Equal(3, Regex.Matches(docker.Stdout, "Using cache").Count);
+            Assert.Equal(id, engine.Inspect(tag, "{{.Id}}"));
+
+            // New bytes of the same size, the old mtime put back: the COPY misses, the whole context goes once (the
+            // turned-down attempt leaves no output), and the image has the new bytes.
+            var b = Path.Join(ctx, "data/b.bin");
+            var mtime = File.GetLastWriteTimeUtc(b);
+            var changed = Random(4, 300 * 1024);
+            File.WriteAllBytes(b, changed);
+            File.SetLastWriteTimeUtc(b, mtime);
+            var rebuilt = Build("berth", "-t", tag, ctx);
+            rebuilt.ExpectExit(0);
+            Assert.True(ContextSizes(rebuilt.Stdout) is [> 1_500_000], rebuilt.Stdout);
+            Assert.Single(Regex.Matches(rebuilt.Stdout, "Step 1/4 "));
+            Assert.Equal(Sum(Random(1, 1 << 20), changed, Random(3, 200 * 1024)), engine.Docker("run", "--rm", tag, "cat", "/sum").Ok());
+            Assert.Empty(Directory.GetDirectories(BuilderDir, "context-*"));
+        }
+        finally
+        {
+            RemoveImages(tag);
+        }
+    }
+
+    /// <summary>A raw <c>POST /build</c> with a whole tar body; the answer's head and body as text.</summary>
+    private string PostBuild(string query, byte[] tar)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(engine.Daemon.Socket));
+        socket.Send([.. Encoding.ASCII.GetBytes($"POST /v1.44/build?{query} HTTP/1.1\r\nHost: berthd\r\nContent-Type: application/x-tar\r\nContent-Length: {tar.Length}\r\nConnection: close\r\n\r\n"), .. tar]);
+        socket.ReceiveTimeout = 60_000;
+        var answer = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = socket.Receive(buffer)) > 0)
+        {
+            answer.Write(buffer, 0, n);
+        }
+        return Encoding.UTF8.GetString(answer.ToArray());
+    }
+
+    /// <summary>A context of (name, data, digest record) entries; a digest makes a PAX entry.</summary>
+    private static byte[] DigestContext(params (string Name, byte[] Data, string? Digest)[] entries)
+    {
+        var tar = new MemoryStream();
+        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (name, data, digest) in entries)
+            {
+                var entry = digest is null ? new PaxTarEntry(TarEntryType.RegularFile, name) : new PaxTarEntry(TarEntryType.RegularFile, name, [new("BERTH.sha256", digest)]);
+                entry.Mode = (UnixFileMode)0x1a4;
+                entry.DataStream = data.Length == 0 ? null : new MemoryStream(data);
+                writer.WriteEntry(entry);
+            }
+        }
+        return tar.ToArray();
+    }
+
+    [Fact]
+    public async Task AContextSentByDigestCountsOnlyWhereBerthAskedForIt()
+    {
+        var tag = "e2e-build-raw-digests";
+        var dockerfile = Encoding.UTF8.GetBytes("FROM busybox\nCOPY f /f\n");
+        var sha = Convert.ToHexStringLower(SHA256.HashData(new byte[100_000]));
+        var before = Snapshot();
+        try
+        {
+            Assert.Equal("1", (await engine.Api.HeadAsync("/_ping")).Headers["Berth-Context-Digests"]);
+
+            // Asked for (contextdigests=1) and the cache lacks the COPY: the daemon asks for the whole context and
+            // makes nothing; the same when the Dockerfile itself came by digest.
+            var answer = PostBuild($"t={tag}&contextdigests=1", DigestContext(("Dockerfile", dockerfile, null), ("f", [], sha)));
+            Assert.Contains("\"aux\":{\"ContextNeeded\":\"step 2 copies files the cache does not have\"}", answer, StringComparison.Ordinal);
+            engine.Docker("image", "inspect", tag).ExpectExit(1);
+            answer = PostBuild($"t={tag}&contextdigests=1", DigestContext(("Dockerfile", [], Convert.ToHexStringLower(SHA256.HashData(dockerfile)))));
+            Assert.Contains("\"ContextNeeded\":\"the build reads Dockerfile\"", answer, StringComparison.Ordinal);
+            engine.Docker("image", "inspect", tag).ExpectExit(1);
+
+            // A digest beside data, where digests were asked for: refused.
+            answer = PostBuild($"t={tag}&contextdigests=1", DigestContext(("Dockerfile", dockerfile, null), ("f", [1, 2, 3], sha)));
+            Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+            Assert.Contains("a file sent by digest carries no data", answer, StringComparison.Ordinal);
+
+            // Not asked for (what the docker CLI sends): the record means nothing, the file is the empty one it is.
+            answer = PostBuild($"t={tag}", DigestContext(("Dockerfile", dockerfile, null), ("f", [], sha)));
+            Assert.Contains("Successfully tagged", answer, StringComparison.Ordinal);
+            Assert.Equal("0 /f", engine.Docker("run", "--rm", tag, "wc", "-c", "/f").Ok());
+            engine.Docker("rmi", tag).ExpectExit(0);
+            AssertNothingLeft(before);
         }
         finally
         {

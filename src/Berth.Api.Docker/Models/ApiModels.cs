@@ -271,11 +271,14 @@ public sealed class ProgressMessage
     public string? Error { get; set; }
 }
 
-/// <summary>A build's <c>aux</c> message: the image it made.</summary>
+/// <summary>A build's <c>aux</c> message: the image it made; or, for a context sent by digest, why the client is
+/// to send the whole context (Berth's; <c>berth build</c> only).</summary>
 public sealed class BuildResult
 {
-    [JsonPropertyName("ID")]
-    public string Id { get; set; } = "";
+    [JsonPropertyName("ID"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Id { get; set; }
+    [JsonPropertyName("ContextNeeded"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ContextNeeded { get; set; }
 }
 
 public sealed class ErrorDetail

@@ -52,6 +52,7 @@ internal static class BuildRoutes
             CpuShares = Long(q["cpushares"]),
             Platform = q["platform"],
             RegistryCredentials = RegistryConfig(c.Head.Headers["X-Registry-Config"]),
+            ContextByDigest = q.Bool("contextdigests"),
         };
         var output = new StreamOutput(c.WatchForDisconnect);
         var pump = PumpAsync(c, output.Messages.Reader);
@@ -65,6 +66,12 @@ internal static class BuildRoutes
         {
             failure = e.Message;
             code = e.Code;
+        }
+        catch (ContextNeededException e)
+        {
+            // Not a failure: the client sends the whole context next.
+            Log.Debug("build needs the context", ("reason", e.Message));
+            output.Write(new ProgressMessage { Aux = new BuildResult { ContextNeeded = e.Message } });
         }
         catch (BerthException e) when (output.Started)
         {

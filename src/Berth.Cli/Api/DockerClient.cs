@@ -18,6 +18,7 @@ internal sealed class DockerClient : IDisposable
     private readonly string _path;
     private ApiConnection? _primary;
     private string? _version;
+    private bool _contextDigests;
 
     public DockerClient(string host)
     {
@@ -30,6 +31,17 @@ internal sealed class DockerClient : IDisposable
 
     /// <summary>The negotiated API version; pings the daemon the first time.</summary>
     public string Version => _version ??= Negotiate();
+
+    /// <summary>Whether the daemon's ping said it takes a build context sent by digest (berthd's
+    /// <c>Berth-Context-Digests</c> header; dockerd has none).</summary>
+    public bool TakesContextDigests
+    {
+        get
+        {
+            _ = Version;
+            return _contextDigests;
+        }
+    }
 
     public ApiConnection Connect() => ApiConnection.Open(_path, Host);
 
@@ -61,6 +73,7 @@ internal sealed class DockerClient : IDisposable
             head = conn.Send("GET", "/_ping", BaseHeaders());
             conn.ReadBody(head, "GET");
         }
+        _contextDigests = head.Headers["Berth-Context-Digests"] == "1";
         return PickVersion(head.Headers["Api-Version"]);
     }
 

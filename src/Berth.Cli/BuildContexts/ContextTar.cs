@@ -23,7 +23,12 @@ internal sealed record InjectedDockerfile(string Name, byte[] Content, DateTimeO
 /// </summary>
 internal static class ContextTar
 {
-    public static void Write(Stream output, IReadOnlyList<ContextEntry> entries, InjectedDockerfile? injected)
+    /// <summary>The PAX record of a file sent by digest: its SHA-256, in lower-case hex.</summary>
+    public const string ContentDigestRecord = "BERTH.sha256";
+
+    /// <param name="digestOf">For a context sent by digest: the SHA-256 (hex) of a regular file to send without
+    /// its data, or null to send it whole.</param>
+    public static void Write(Stream output, IReadOnlyList<ContextEntry> entries, InjectedDockerfile? injected, Func<ContextEntry, string?>? digestOf = null)
     {
         using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
         var firstNames = new Dictionary<(ulong Dev, ulong Ino), string>();
@@ -38,7 +43,7 @@ internal static class ContextTar
                 tar.WriteEntry(entry);
                 continue;
             }
-            WriteEntry(tar, e, firstNames);
+            WriteEntry(tar, e, firstNames, digestOf);
         }
         if (injected is not null)
         {
@@ -67,7 +72,7 @@ internal static class ContextTar
         return ms.ToArray();
     }
 
-    private static void WriteEntry(TarWriter tar, ContextEntry e, Dictionary<(ulong, ulong), string> firstNames)
+    private static void WriteEntry(TarWriter tar, ContextEntry e, Dictionary<(ulong, ulong), string> firstNames, Func<ContextEntry, string?>? digestOf)
     {
         var st = e.Stat;
         var mtime = st.st_mtim.tv_sec;
@@ -98,6 +103,21 @@ internal static class ContextTar
                 return;
             }
             firstNames[(st.st_dev, st.st_ino)] = e.Name;
+        }
+        if (digestOf?.Invoke(e) is { } sha256)
+        {
+            // Berth's: a PAX record with the file's digest and no data (the daemon asks for the rest if it needs it).
+            var sent = new PaxTarEntry(TarEntryType.RegularFile, e.Name, [new(ContentDigestRecord, sha256)])
+            {
+                Mode = (UnixFileMode)(st.st_mode & 0xFFF),
+                Uid = 0,
+                Gid = 0,
+                UserName = "",
+                GroupName = "",
+                ModificationTime = DateTimeOffset.FromUnixTimeSeconds(mtime),
+            };
+            tar.WriteEntry(sent);
+            return;
         }
         var file = NewEntry(TarEntryType.RegularFile, e.Name, "", st.st_mode, mtime, st.st_size);
         using var data = File.OpenRead(e.FullPath);

@@ -33,7 +33,9 @@ internal sealed class PreparedContext
     /// <c>-f</c> (relative to <paramref name="cwd"/>, <c>-</c> for stdin). Throws <see cref="ContextException"/>
     /// for what the CLI reports as "unable to prepare context".
     /// </summary>
-    public static PreparedContext Prepare(string context, string dockerfile, Stream stdin, string cwd, bool compress, DateTimeOffset now)
+    /// <param name="digestCache">Non-null: send the larger files of a directory context by digest (berthd's
+    /// <c>contextdigests=1</c>), their digests cached in this directory (see <see cref="ContextDigests"/>).</param>
+    public static PreparedContext Prepare(string context, string dockerfile, Stream stdin, string cwd, bool compress, DateTimeOffset now, string? digestCache = null)
     {
         if (context == "-")
         {
@@ -71,7 +73,18 @@ internal sealed class PreparedContext
             injected = InjectedDockerfile.Create(dockerfileContent, now);
             relDockerfile = injected.Name;
         }
-        return Pump(relDockerfile, compress, output => ContextTar.Write(output, entries, injected));
+        if (digestCache is null)
+        {
+            return Pump(relDockerfile, compress, output => ContextTar.Write(output, entries, injected));
+        }
+        // The Dockerfile and .dockerignore always go whole: the daemon reads them first.
+        var digests = ContextDigests.Open(digestCache, root);
+        var whole = relDockerfile;
+        return Pump(relDockerfile, compress, output =>
+        {
+            ContextTar.Write(output, entries, injected, e => ContextDigests.Applies(e) && e.Name != whole && e.Name != ".dockerignore" ? digests.Of(e) : null);
+            digests.Save();
+        });
     }
 
     private static PreparedContext FromStdin(Stream stdin, string dockerfile, bool compress, DateTimeOffset now)

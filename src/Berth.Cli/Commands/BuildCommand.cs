@@ -94,29 +94,80 @@ internal sealed class BuildCommand : Command
         {
             throw new StatusException($"unable to prepare context: berth does not fetch remote build contexts: {contextArg}", 1);
         }
-        PreparedContext prepared;
+        var sent = default(Sent);
+        // Berth's: a berthd takes the larger files by digest first and builds from its cache alone; only when a step
+        // needs more (or the cache misses) is the whole context sent, as the docker CLI always does.
+        if (contextArg != "-" && dockerfile != "-" && Directory.Exists(contextArg) && !f.GetBool("no-cache") && !f.GetBool("pull")
+            && ctx.GetEnv("BERTH_CONTEXT_DIGESTS") != "0" && ctx.Client.TakesContextDigests)
+        {
+            var byDigest = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), ContextDigests.DefaultDirectory(ctx.GetEnv));
+            var digestQuery = Query(f, byDigest.RelDockerfile, ctx.GetEnv);
+            digestQuery.Add("contextdigests", "1");
+            sent = Send(ctx, byDigest, digestQuery, quiet, holdOutput: true);
+        }
+        if (sent.Output is null || sent.ContextNeeded)
+        {
+            var prepared = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), null);
+            sent = Send(ctx, prepared, Query(f, prepared.RelDockerfile, ctx.GetEnv), quiet, holdOutput: false);
+        }
+        var imageId = sent.ImageId;
+        if (quiet)
+        {
+            // compat(docker): -q prints what the daemon said (the id and a newline), and that is also what --iidfile gets.
+            imageId = Encoding.UTF8.GetString(sent.Output!.ToArray());
+            ctx.Io.Write(imageId);
+        }
+        else if (sent.Held)
+        {
+            ctx.Io.Out.Write(sent.Output!.ToArray());
+            ctx.Io.Out.Flush();
+        }
+        if (iidFile.Length > 0)
+        {
+            if (imageId.Length == 0)
+            {
+                throw new StatusException($"Server did not provide an image ID. Cannot write {iidFile}", 1);
+            }
+            File.WriteAllText(iidFile, imageId);
+        }
+        return 0;
+    }
+
+    /// <summary>What one <c>POST /build</c> gave: the image ID (from <c>aux</c>), what was printed or held back
+    /// (<see cref="Output"/>: the daemon's words with <c>-q</c>, everything when <see cref="Held"/>), and whether the
+    /// daemon asked for the whole context instead.</summary>
+    private readonly record struct Sent(string ImageId, MemoryStream? Output, bool Held, bool ContextNeeded);
+
+    private static PreparedContext Prepare(CommandContext ctx, string contextArg, string dockerfile, bool compress, string? digestCache)
+    {
         try
         {
-            prepared = PreparedContext.Prepare(contextArg, dockerfile, ctx.Io.In, Directory.GetCurrentDirectory(), f.GetBool("compress"), ctx.Now());
+            return PreparedContext.Prepare(contextArg, dockerfile, ctx.Io.In, Directory.GetCurrentDirectory(), compress, ctx.Now(), digestCache);
         }
         catch (ContextException e)
         {
             throw new StatusException("unable to prepare context: " + e.Message, 1);
         }
+    }
 
+    /// <summary>Sends one context and shows the answer. <paramref name="holdOutput"/>: nothing is printed unless
+    /// the build fails (a context sent by digest that the daemon turns down leaves no trace).</summary>
+    private static Sent Send(CommandContext ctx, PreparedContext prepared, GoQuery query, bool quiet, bool holdOutput)
+    {
         // compat(docker): with -q the progress and the daemon's output are kept and shown on stderr only on failure.
-        var progress = quiet ? new MemoryStream() : ctx.Io.Out;
-        var buildOut = quiet ? new MemoryStream() : ctx.Io.Out;
+        var held = holdOutput && !quiet ? new MemoryStream() : null;
+        var progress = quiet ? new MemoryStream() : held ?? ctx.Io.Out;
+        var buildOut = quiet ? new MemoryStream() : held ?? ctx.Io.Out;
         var body = new ProgressReadStream(prepared.Body, ctx.Io.OutIsTerminal, (total, last) =>
         {
             progress.Write(Encoding.UTF8.GetBytes(ProgressLine(total, last)));
             progress.Flush();
         });
-        var query = Query(f, prepared.RelDockerfile, ctx.GetEnv);
         var headers = new HttpHeaders();
         // compat(docker): the registry credentials map, empty without a login.
         headers["X-Registry-Config"] = "e30=";
-        string imageId = "";
+        var imageId = "";
+        var contextNeeded = false;
         try
         {
             var (conn, _, response) = ctx.Client.Stream("POST", "/build", query, upload: body, contentType: "application/x-tar", extraHeaders: headers);
@@ -124,15 +175,25 @@ internal sealed class BuildCommand : Command
             {
                 JsonMessageDisplay.Display(response, buildOut, aux =>
                 {
-                    if (aux.ValueKind == JsonValueKind.Object && aux.TryGetProperty("ID", out var id) && id.ValueKind == JsonValueKind.String)
+                    if (aux.ValueKind != JsonValueKind.Object)
+                    {
+                        return;
+                    }
+                    if (aux.TryGetProperty("ID", out var id) && id.ValueKind == JsonValueKind.String)
                     {
                         imageId = id.GetString() ?? "";
                     }
+                    contextNeeded |= aux.TryGetProperty("ContextNeeded", out _);
                 }, exitWithErrorCode: true);
             }
         }
         catch (Exception e) when (e is DaemonException or StatusException)
         {
+            if (held is not null)
+            {
+                ctx.Io.Out.Write(held.ToArray());
+                ctx.Io.Out.Flush();
+            }
             if (quiet)
             {
                 ctx.Io.Err.Write(((MemoryStream)progress).ToArray());
@@ -152,21 +213,7 @@ internal sealed class BuildCommand : Command
         {
             throw new StatusException("error sending build context: " + writerError.Message, 1);
         }
-        if (quiet)
-        {
-            // compat(docker): -q prints what the daemon said (the id and a newline), and that is also what --iidfile gets.
-            imageId = Encoding.UTF8.GetString(((MemoryStream)buildOut).ToArray());
-            ctx.Io.Write(imageId);
-        }
-        if (iidFile.Length > 0)
-        {
-            if (imageId.Length == 0)
-            {
-                throw new StatusException($"Server did not provide an image ID. Cannot write {iidFile}", 1);
-            }
-            File.WriteAllText(iidFile, imageId);
-        }
-        return 0;
+        return new Sent(imageId, quiet ? (MemoryStream)buildOut : held ?? new MemoryStream(), held is not null, contextNeeded);
     }
 
     /// <summary>compat(docker): urlutil.IsURL / IsGitURL, the contexts the docker CLI downloads.</summary>

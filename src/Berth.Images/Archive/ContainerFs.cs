@@ -98,6 +98,7 @@ public sealed class ContainerFs : IDisposable
                 MaxEntries = options.MaxEntries,
                 FileDigests = options.FileDigests,
                 Hold = options.Hold,
+                AcceptDigestOnlyFiles = options.AcceptDigestOnlyFiles,
                 ComputeDiffId = false,
             });
         }

@@ -23,4 +23,7 @@ public sealed class CopyInOptions
 
     /// <summary>See <see cref="Layers.LayerApplyOptions.Hold"/>.</summary>
     public Layers.HeldFileContents? Hold { get; init; }
+
+    /// <summary>See <see cref="Layers.LayerApplyOptions.AcceptDigestOnlyFiles"/>.</summary>
+    public bool AcceptDigestOnlyFiles { get; init; }
 }

@@ -30,6 +30,11 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
     private readonly Lock _lock = new();
     private readonly Dictionary<(ulong Dev, ulong Ino), Held> _held = [];
 
+    // Files whose contents the sender kept (sent by digest): filling one is a request for them. Only the inode is
+    // kept; should a later entry replace one and its inode be reused, that file too asks for the contents (the
+    // sender then sends everything), never the other way round.
+    private readonly HashSet<(ulong Dev, ulong Ino)> _notSent = [];
+
     // The data of every held file, one after the other, in chunks from a pool shared by all holders.
     private readonly List<byte[]> _arena = [];
     private long _arenaEnd;
@@ -56,6 +61,29 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
             {
                 return _held.Count;
             }
+        }
+    }
+
+    /// <summary>Files whose contents were not sent (<see cref="MarkNotSent"/>).</summary>
+    public int NotSentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _notSent.Count;
+            }
+        }
+    }
+
+    /// <summary>Marks the empty file just created as <paramref name="file"/> as one whose contents were not sent:
+    /// <see cref="Fill"/> on it throws. The fd stays the caller's (only its inode is kept).</summary>
+    internal void MarkNotSent(SafeFd file)
+    {
+        Sys.Check(LibC.fstat(file.Fd, out var st), "fstat");
+        lock (_lock)
+        {
+            _notSent.Add((st.st_dev, st.st_ino));
         }
     }
 
@@ -99,7 +127,8 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
     }
 
     /// <summary>Writes the held contents of the file at <paramref name="path"/> (a host path; a symlink is not
-    /// followed) into it, if it is a held one; nothing otherwise.</summary>
+    /// followed) into it, if it is a held one; nothing otherwise. Throws <see cref="ContentNotSentException"/> for a
+    /// file whose contents were never sent.</summary>
     public void Fill(string path)
     {
         if (LibC.fstatat(LibC.AT_FDCWD, path, out var st, LibC.AT_SYMLINK_NOFOLLOW) < 0 || (st.st_mode & LibC.S_IFMT) != LibC.S_IFREG)
@@ -108,6 +137,10 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
         }
         lock (_lock)
         {
+            if (_notSent.Contains((st.st_dev, st.st_ino)))
+            {
+                throw new ContentNotSentException(path);
+            }
             if (!_held.Remove((st.st_dev, st.st_ino), out var held))
             {
                 return;
@@ -142,6 +175,7 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
                 held.File.Dispose();
             }
             _held.Clear();
+            _notSent.Clear();
             _bytes = 0;
             foreach (var chunk in _arena)
             {
@@ -208,4 +242,10 @@ public sealed class HeldFileContents(long maxBytes, int maxFiles = 1024, long mi
             }
         }
     }
+}
+
+/// <summary>A file's contents were needed but its sender kept them (it sent only their digest).</summary>
+public sealed class ContentNotSentException(string path) : Exception($"the contents of {path} were not sent")
+{
+    public string Path { get; } = path;
 }

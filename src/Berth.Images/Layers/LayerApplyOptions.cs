@@ -34,6 +34,12 @@ public sealed class LayerApplyOptions
     /// context's data stays in memory until a step needs it).</summary>
     public HeldFileContents? Hold { get; init; }
 
+    /// <summary>Takes regular files sent by digest: an entry with no data and a <c>BERTH.sha256</c> record is
+    /// created empty, its digest put in <see cref="FileDigests"/> and the file marked in <see cref="Hold"/> as one
+    /// whose contents were not sent (filling it throws <see cref="ContentNotSentException"/>). Needs both; without
+    /// it the record is ignored and the entry is the empty file it says it is.</summary>
+    public bool AcceptDigestOnlyFiles { get; init; }
+
     /// <summary>When set, every entry gets this owner instead of the archive's (Docker's ChownOpts).</summary>
     public (uint Uid, uint Gid)? Owner { get; init; }
 

@@ -257,6 +257,23 @@ internal sealed unsafe class LayerWriter : IDisposable
             fd = LibC.openat(parent.Fd, name, flags, NewFileMode);
         }
         var file = new SafeFd(Sys.Check(fd, "openat", h.Name));
+        if (_options.AcceptDigestOnlyFiles && h.ContentDigest is { } sent)
+        {
+            using (file)
+            {
+                // A file sent by digest: its name, owner, mode and times are here, its bytes stayed with the sender.
+                if (h.Size != 0 || _options.Hold is null || _options.FileDigests is null || LayerPath.Clean(h.Name) is not { } sentPath)
+                {
+                    throw BerthException.Invalid($"archive entry \"{h.Name}\": a file sent by digest carries no data");
+                }
+                _options.Hold.MarkNotSent(file);
+                _options.FileDigests[sentPath] = ParseSha256(sent, h.Name);
+                SetOwnerAndMode(file, h, OwnerOf(h));
+                SetXattrs(file.Fd, h);
+                SetTimes(file, ATimeOf(h), h.MTime);
+            }
+            return;
+        }
         // A held file's fd belongs to the holder, which writes the data when it is needed.
         var hold = _options.Hold is { } holder && holder.TryHold(file, h.Size, ATimeOf(h), h.MTime) ? holder : null;
         using var owned = hold is null ? file : null;
@@ -288,6 +305,11 @@ internal sealed unsafe class LayerWriter : IDisposable
         SetXattrs(file.Fd, h);
         SetTimes(file, ATimeOf(h), h.MTime);
     }
+
+    private static byte[] ParseSha256(byte[] hex, string name) =>
+        hex.Length == 64 && hex.All(b => b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f'))
+            ? Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex))
+            : throw BerthException.Invalid($"archive entry \"{name}\": {TarStreamReader.ContentDigestRecord} is not a SHA-256 in lower-case hex");
 
     private void MakeDirectory(SafeFd parent, string name, string path, TarHeader h)
     {

@@ -37,6 +37,10 @@ internal sealed class TarHeader
     /// <summary>The <c>SCHILY.xattr.*</c> records, values as raw bytes.</summary>
     public IReadOnlyList<KeyValuePair<string, byte[]>> Xattrs { get; init; } = [];
 
+    /// <summary>A <c>BERTH.sha256</c> record as sent: the SHA-256 (hex) of a file whose data the sender left out (a
+    /// build context sent by digest). Null when absent; only an applier told to accept such entries reads it.</summary>
+    public byte[]? ContentDigest { get; init; }
+
     /// <summary>Offset of the entry's first header in the uncompressed stream.</summary>
     public long Offset { get; init; }
 }

@@ -62,6 +62,9 @@ public sealed class BerthEngine : IDisposable
     /// <summary>The clients' DOCKER_CONFIG: where <c>login</c> files credentials.</summary>
     public string DockerConfig => Path.Join(Daemon.Directory, "docker-config");
 
+    /// <summary>The clients' XDG_CACHE_HOME (where <c>berth build</c> keeps its context digests), not the user's.</summary>
+    public string ClientCache => Path.Join(Daemon.Directory, "client-cache");
+
     /// <summary>Runs a client (<c>docker</c> or <c>berth</c>) against the suite's berthd.</summary>
     public CommandResult Cli(string client, params string[] args) => Run(client, args, null, null);
 
@@ -78,7 +81,7 @@ public sealed class BerthEngine : IDisposable
 
     /// <summary>Starts a client and leaves it running (<c>logs -f</c>, <c>events</c>); the caller disposes it.</summary>
     public BackgroundCommand CliInBackground(string client, params string[] args) =>
-        new(client == "berth" ? RepoLayout.Binary("berth") : "docker", args, new Dictionary<string, string> { ["DOCKER_HOST"] = Daemon.Host, ["DOCKER_CONFIG"] = DockerConfig });
+        new(client == "berth" ? RepoLayout.Binary("berth") : "docker", args, new Dictionary<string, string> { ["DOCKER_HOST"] = Daemon.Host, ["DOCKER_CONFIG"] = DockerConfig, ["XDG_CACHE_HOME"] = ClientCache });
 
     /// <summary><c>docker inspect -f TEMPLATE TARGET</c>, which must succeed; its output trimmed.</summary>
     public string Inspect(string target, string template) => Docker("inspect", "-f", template, target).Ok();
@@ -105,7 +108,7 @@ public sealed class BerthEngine : IDisposable
             "berth" => RepoLayout.Binary("berth"),
             _ => throw new ArgumentException($"unknown client {client}: docker or berth", nameof(client)),
         };
-        var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = Daemon.Host, ["DOCKER_CONFIG"] = DockerConfig };
+        var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = Daemon.Host, ["DOCKER_CONFIG"] = DockerConfig, ["XDG_CACHE_HOME"] = ClientCache };
         return ProcessRunner.Run(program, args, environment, stdinFile, timeout);
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Berth.Common;
 using Berth.Images.Layers;
 using Berth.Linux;
 
@@ -129,6 +130,67 @@ public sealed class HeldFileContentsTests
             new LayerApplyOptions { Whiteouts = WhiteoutMode.Literal, ApplyRootEntry = false, FileDigests = digests });
         // "x" now shares "y"'s inode: a digest of "first" would lie about it; "z" is a directory.
         Assert.Equal(["y"], digests.Keys.Order());
+    }
+
+    private static LayerApplyOptions ByDigest(HeldFileContents hold, Dictionary<string, byte[]> digests) =>
+        new() { Whiteouts = WhiteoutMode.Literal, ApplyRootEntry = false, Hold = hold, FileDigests = digests, AcceptDigestOnlyFiles = true };
+
+    [Fact]
+    public void A_file_sent_by_digest_is_created_empty_with_that_digest_and_asks_for_its_contents()
+    {
+        using var s = new Scratch();
+        using var hold = new HeldFileContents(1 << 20);
+        var digests = new Dictionary<string, byte[]>();
+        var sha = SHA256.HashData(Data(7));
+        var whole = Data(8);
+        s.Apply(new TarBuilder()
+            .Pax(("BERTH.sha256", Convert.ToHexStringLower(sha))).File("sent", "", "640", 1000, 1001, 1_600_000_000)
+            .Hardlink("link", "sent")
+            .File("whole", whole)
+            .Build(), ByDigest(hold, digests));
+
+        Assert.Equal(sha, digests["sent"]);
+        Assert.Equal(SHA256.HashData(whole), digests["whole"]);
+        var st = Fs.Lstat(s.At("sent"));
+        Assert.Equal((0L, "640", 1000u, 1001u, 1_600_000_000L), (st.st_size, Convert.ToString(st.st_mode & 0xfff, 8), st.st_uid, st.st_gid, st.st_mtim.tv_sec));
+        Assert.Equal((1, 1), (hold.NotSentCount, hold.Count));
+        // Reading it, by any of its names, is asking for what was not sent; the file that came whole is there.
+        Assert.Equal(s.At("sent"), Assert.Throws<ContentNotSentException>(() => hold.Fill(s.At("sent"))).Path);
+        Assert.Throws<ContentNotSentException>(() => hold.Fill(s.At("link")));
+        hold.Fill(s.At("whole"));
+        Assert.Equal(whole, File.ReadAllBytes(s.At("whole")));
+    }
+
+    [Fact]
+    public void A_digest_record_counts_only_where_it_is_expected_and_only_without_data()
+    {
+        var sha = Convert.ToHexStringLower(SHA256.HashData(Data(7)));
+
+        // An ordinary archive: the record is nobody's business, the entry is the empty file it says it is.
+        using (var s = new Scratch())
+        {
+            using var hold = new HeldFileContents(1 << 20);
+            var digests = new Dictionary<string, byte[]>();
+            s.Apply(new TarBuilder().Pax(("BERTH.sha256", sha)).File("f", "").Pax(("BERTH.sha256", "not hex")).File("g", "").Build(), Held(hold, digests));
+            Assert.Equal(SHA256.HashData([]), digests["f"]);
+            Assert.Equal(0, hold.NotSentCount);
+            hold.Fill(s.At("f"));
+        }
+
+        // Where it is expected: data beside a digest, or a digest that is not one, is refused.
+        foreach (var (tar, why) in new[]
+        {
+            (new TarBuilder().Pax(("BERTH.sha256", sha)).File("f", "data").Build(), "carries no data"),
+            (new TarBuilder().Pax(("BERTH.sha256", sha.ToUpperInvariant())).File("f", "").Build(), "lower-case hex"),
+            (new TarBuilder().Pax(("BERTH.sha256", sha[..63])).File("f", "").Build(), "lower-case hex"),
+        })
+        {
+            using var s = new Scratch();
+            using var hold = new HeldFileContents(1 << 20);
+            var e = Assert.Throws<BerthException>(() => s.Apply(tar, ByDigest(hold, [])));
+            Assert.Contains(why, e.Message, StringComparison.Ordinal);
+            Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+        }
     }
 
     [Fact]
