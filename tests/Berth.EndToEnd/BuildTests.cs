@@ -42,6 +42,14 @@ public sealed partial class BuildTests(BerthEngine engine)
         return dir;
     }
 
+    /// <summary>Incompressible bytes, the same for the same seed.</summary>
+    private static byte[] RandomBytes(int seed, int size)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
     private static Dictionary<string, byte[]> Files(params (string Name, string Text)[] files) =>
         files.ToDictionary(f => f.Name, f => Encoding.UTF8.GetBytes(f.Text));
 
@@ -618,13 +626,7 @@ public sealed partial class BuildTests(BerthEngine engine)
     public void LargeContextFilesAreCopiedWholeWhereverTheTarPutThem()
     {
         var tag = "e2e-build-held";
-        byte[] Random(int seed, int size)
-        {
-            var bytes = new byte[size];
-            new Random(seed).NextBytes(bytes);
-            return bytes;
-        }
-        byte[] big = Random(1, 300 * 1024), viaLink = Random(2, 120 * 1024), first = Random(3, 100 * 1024), second = Random(4, 90 * 1024), packed = Random(5, 200 * 1024);
+        byte[] big = RandomBytes(1, 300 * 1024), viaLink = RandomBytes(2, 120 * 1024), first = RandomBytes(3, 100 * 1024), second = RandomBytes(4, 90 * 1024), packed = RandomBytes(5, 200 * 1024);
         var archive = new MemoryStream();
         using (var inner = new TarWriter(archive, TarEntryFormat.Ustar, leaveOpen: true))
         {
@@ -696,18 +698,12 @@ public sealed partial class BuildTests(BerthEngine engine)
     public void BerthBuildSendsDigestsAndTheWholeContextOnlyWhenTheCacheLacksAStep()
     {
         var tag = "e2e-build-digests";
-        byte[] Random(int seed, int size)
-        {
-            var bytes = new byte[size];
-            new Random(seed).NextBytes(bytes);
-            return bytes;
-        }
         var ctx = Context("digests", new Dictionary<string, byte[]>
         {
             ["Dockerfile"] = Encoding.UTF8.GetBytes("FROM busybox\nCOPY data/ /data/\nADD packed.bin /packed.bin\nRUN cat /data/* /packed.bin | sha256sum > /sum\n"),
-            ["data/a.bin"] = Random(1, 1 << 20),
-            ["data/b.bin"] = Random(2, 300 * 1024),
-            ["packed.bin"] = Random(3, 200 * 1024),
+            ["data/a.bin"] = RandomBytes(1, 1 << 20),
+            ["data/b.bin"] = RandomBytes(2, 300 * 1024),
+            ["packed.bin"] = RandomBytes(3, 200 * 1024),
             ["small.txt"] = "small"u8.ToArray(),
         });
         string Sum(params byte[][] parts) => Convert.ToHexStringLower(SHA256.HashData(parts.SelectMany(p => p).ToArray())) + "  -";
@@ -736,14 +732,14 @@ public sealed partial class BuildTests(BerthEngine engine)
             // turned-down attempt leaves no output), and the image has the new bytes.
             var b = Path.Join(ctx, "data/b.bin");
             var mtime = File.GetLastWriteTimeUtc(b);
-            var changed = Random(4, 300 * 1024);
+            var changed = RandomBytes(4, 300 * 1024);
             File.WriteAllBytes(b, changed);
             File.SetLastWriteTimeUtc(b, mtime);
             var rebuilt = Build("berth", "-t", tag, ctx);
             rebuilt.ExpectExit(0);
             Assert.True(ContextSizes(rebuilt.Stdout) is [> 1_500_000], rebuilt.Stdout);
             Assert.Single(Regex.Matches(rebuilt.Stdout, "Step 1/4 "));
-            Assert.Equal(Sum(Random(1, 1 << 20), changed, Random(3, 200 * 1024)), engine.Docker("run", "--rm", tag, "cat", "/sum").Ok());
+            Assert.Equal(Sum(RandomBytes(1, 1 << 20), changed, RandomBytes(3, 200 * 1024)), engine.Docker("run", "--rm", tag, "cat", "/sum").Ok());
             Assert.Empty(Directory.GetDirectories(BuilderDir, "context-*"));
         }
         finally
