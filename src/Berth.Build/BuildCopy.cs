@@ -84,7 +84,6 @@ internal sealed partial class BuildRun
                 {
                     return 0;
                 }
-                Execute("copies files the cache does not have");
                 foreach (var s in sources.Where(s => s.HostPath is not null))
                 {
                     src.Fill(s.HostPath!);

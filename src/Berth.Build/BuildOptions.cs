@@ -29,10 +29,10 @@ public sealed class BuildOptions
     public IReadOnlyDictionary<string, RegistryCredentials> RegistryCredentials { get; init; } = new Dictionary<string, RegistryCredentials>();
     /// <summary>
     /// <c>contextdigests=1</c> (Berth's, sent by <c>berth build</c> only): the client sent its larger files by digest
-    /// (a <c>BERTH.sha256</c> record and no data), and the build is to be finished from the cache alone. Steps that
-    /// only change the config are committed; the first step that would pull a base, run a command or copy files,
-    /// and any read of a file that was not sent, ends the build with <see cref="ContextNeededException"/>: the
-    /// client then sends the whole context.
+    /// (a <c>BERTH.sha256</c> record and no data). Their digests are all the cache needs, so the build runs as any
+    /// other until a step must read one of them (a COPY or ADD of it that the cache lacks): that ends the build
+    /// with <see cref="ContextNeededException"/>, before the step does anything, and the client sends the whole
+    /// context. The steps done until then are in the cache.
     /// </summary>
     public bool ContextByDigest { get; init; }
 
@@ -63,6 +63,6 @@ public sealed class BuildFailedException(string message, int code = 1, Exception
     public int Code { get; } = code;
 }
 
-/// <summary>A build from a context sent by digest (<see cref="BuildOptions.ContextByDigest"/>) reached a step the
-/// cache does not have, or a file whose contents were not sent: the client is to send the whole context.</summary>
+/// <summary>A build from a context sent by digest (<see cref="BuildOptions.ContextByDigest"/>) must read a file whose
+/// contents were not sent: the client is to send the whole context.</summary>
 public sealed class ContextNeededException(string reason) : Exception(reason);

@@ -99,15 +99,7 @@ internal sealed partial class BuildRun
         }
         else if (!string.Equals(baseName, "scratch", StringComparison.OrdinalIgnoreCase))
         {
-            if (_options.Pull || Images.TryResolve(baseName) is null)
-            {
-                Execute($"pulls {baseName}");
-                st.Image = await PullBaseAsync(baseName).ConfigureAwait(false);
-            }
-            else
-            {
-                st.Image = Images.TryResolve(baseName);
-            }
+            st.Image = _options.Pull || Images.TryResolve(baseName) is null ? await PullBaseAsync(baseName).ConfigureAwait(false) : Images.TryResolve(baseName);
         }
         if (st.Image is { } image)
         {
@@ -439,16 +431,6 @@ internal sealed partial class BuildRun
         return hit;
     }
 
-    /// <summary>Before a step does real work (pulls, runs, copies): a build from a context sent by digest stops
-    /// here, so that it never runs anything or reads a file it was not sent, and the client sends the context.</summary>
-    private void Execute(string what)
-    {
-        if (_options.ContextByDigest)
-        {
-            throw new ContextNeededException($"step {_step} {what}");
-        }
-    }
-
     /// <summary>A step that changes only the config: an image without a new layer.</summary>
     private Task CommitConfigAsync(StageState st, string comment, string? extraKey = null)
     {
@@ -597,7 +579,6 @@ internal sealed partial class BuildRun
         {
             return;
         }
-        Execute("runs a command the cache does not have");
         var proxies = _options.BuildArgs.Where(a => Builder.PredefinedArgs.Contains(a.Key) && a.Value is not null && !env.ContainsKey(a.Key)).Select(a => a.Key + "=" + a.Value);
         var image = st.Image ?? throw new BuildFailedException($"The command '{string.Join(' ', command)}' cannot run: the stage has no file system yet (FROM scratch)", 127);
         var c = Containers.Create(null, new ContainerConfig

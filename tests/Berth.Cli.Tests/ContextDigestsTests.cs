@@ -122,6 +122,25 @@ public sealed class ContextDigestsTests : IDisposable
     }
 
     [Fact]
+    public void Digests_of_a_context_not_built_for_a_month_are_dropped()
+    {
+        Write("f.bin", Big, 1);
+        Directory.CreateDirectory(Cache);
+        var old = Path.Join(Cache, "0123456789abcdef0123456789abcdef");
+        var recent = Path.Join(Cache, "fedcba9876543210fedcba9876543210");
+        File.WriteAllText(old, "");
+        File.WriteAllText(recent, "");
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow - ContextDigests.Unused - TimeSpan.FromDays(1));
+        File.SetLastWriteTimeUtc(recent, DateTime.UtcNow - ContextDigests.Unused + TimeSpan.FromDays(1));
+        var d = ContextDigests.Open(Cache, Ctx);
+        d.Of(Entry(Ctx, "f.bin"));
+        d.Save();
+        Assert.False(File.Exists(old));
+        Assert.True(File.Exists(recent));
+        Assert.Equal(2, Directory.GetFiles(Cache).Length);
+    }
+
+    [Fact]
     public void The_cache_lives_where_xdg_says()
     {
         Assert.Equal("/x/berth/context-digests", ContextDigests.DefaultDirectory(k => k == "XDG_CACHE_HOME" ? "/x" : "/home/u"));

@@ -19,7 +19,10 @@ internal sealed class ContextDigests
     /// <summary>Files smaller than this go whole: their bytes cost less than a round trip for them.</summary>
     public const long MinBytes = 64 * 1024;
 
-    private static readonly long RacyNs = 2_000_000_000;
+    /// <summary>How long the digests of a context not built are kept.</summary>
+    public static readonly TimeSpan Unused = TimeSpan.FromDays(30);
+
+    private const long RacyNs = 2_000_000_000;
 
     private sealed record Known(ulong Dev, ulong Ino, long Size, long MTimeNs, long CTimeNs, long HashedAtNs, string Sha256);
 
@@ -124,10 +127,24 @@ internal sealed class ContextDigests
             var temp = _file + "." + Environment.ProcessId;
             File.WriteAllText(temp, text.ToString());
             File.Move(temp, _file, overwrite: true);
+            Prune(Path.GetDirectoryName(_file)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Only a speed-up: the next build hashes again.
+        }
+    }
+
+    /// <summary>Contexts not built for a month lose their digests (a removed or renamed directory leaves its file).</summary>
+    private static void Prune(string dir)
+    {
+        var cutoff = DateTime.UtcNow - Unused;
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
+        {
+            if (file.LastWriteTimeUtc < cutoff)
+            {
+                file.Delete();
+            }
         }
     }
 

@@ -95,20 +95,23 @@ internal sealed class BuildCommand : Command
             throw new StatusException($"unable to prepare context: berth does not fetch remote build contexts: {contextArg}", 1);
         }
         var sent = default(Sent);
-        // Berth's: a berthd takes the larger files by digest first and builds from its cache alone; only when a step
-        // needs more (or the cache misses) is the whole context sent, as the docker CLI always does.
-        if (contextArg != "-" && dockerfile != "-" && Directory.Exists(contextArg) && !f.GetBool("no-cache") && !f.GetBool("pull")
+        string? stoppedAt = null;
+        // Berth's: a berthd takes the larger files by digest first and builds until a step must read one of them;
+        // only then is the whole context sent, as the docker CLI always does, and the build shown from that step on.
+        if (contextArg != "-" && dockerfile != "-" && Directory.Exists(contextArg) && !f.GetBool("no-cache")
             && ctx.GetEnv("BERTH_CONTEXT_DIGESTS") != "0" && ctx.Client.TakesContextDigests)
         {
             var byDigest = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), ContextDigests.DefaultDirectory(ctx.GetEnv));
             var digestQuery = Query(f, byDigest.RelDockerfile, ctx.GetEnv);
             digestQuery.Add("contextdigests", "1");
-            sent = Send(ctx, byDigest, digestQuery, quiet, holdOutput: true);
+            var steps = new BuildStepLines(ctx.Io.Out);
+            sent = Send(ctx, byDigest, digestQuery, quiet, steps);
+            stoppedAt = steps.LastStep;
         }
         if (sent.Output is null || sent.ContextNeeded)
         {
             var prepared = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), null);
-            sent = Send(ctx, prepared, Query(f, prepared.RelDockerfile, ctx.GetEnv), quiet, holdOutput: false);
+            sent = Send(ctx, prepared, Query(f, prepared.RelDockerfile, ctx.GetEnv), quiet, new BuildStepLines(ctx.Io.Out, stoppedAt));
         }
         var imageId = sent.ImageId;
         if (quiet)
@@ -116,11 +119,6 @@ internal sealed class BuildCommand : Command
             // compat(docker): -q prints what the daemon said (the id and a newline), and that is also what --iidfile gets.
             imageId = Encoding.UTF8.GetString(sent.Output!.ToArray());
             ctx.Io.Write(imageId);
-        }
-        else if (sent.Held)
-        {
-            ctx.Io.Out.Write(sent.Output!.ToArray());
-            ctx.Io.Out.Flush();
         }
         if (iidFile.Length > 0)
         {
@@ -133,10 +131,9 @@ internal sealed class BuildCommand : Command
         return 0;
     }
 
-    /// <summary>What one <c>POST /build</c> gave: the image ID (from <c>aux</c>), what was printed or held back
-    /// (<see cref="Output"/>: the daemon's words with <c>-q</c>, everything when <see cref="Held"/>), and whether the
-    /// daemon asked for the whole context instead.</summary>
-    private readonly record struct Sent(string ImageId, MemoryStream? Output, bool Held, bool ContextNeeded);
+    /// <summary>What one <c>POST /build</c> gave: the image ID (from <c>aux</c>), what the daemon said when it was
+    /// kept back (<c>-q</c>), and whether the daemon asked for the whole context instead.</summary>
+    private readonly record struct Sent(string ImageId, MemoryStream? Output, bool ContextNeeded);
 
     private static PreparedContext Prepare(CommandContext ctx, string contextArg, string dockerfile, bool compress, string? digestCache)
     {
@@ -150,14 +147,12 @@ internal sealed class BuildCommand : Command
         }
     }
 
-    /// <summary>Sends one context and shows the answer. <paramref name="holdOutput"/>: nothing is printed unless
-    /// the build fails (a context sent by digest that the daemon turns down leaves no trace).</summary>
-    private static Sent Send(CommandContext ctx, PreparedContext prepared, GoQuery query, bool quiet, bool holdOutput)
+    /// <summary>Sends one context and shows the answer (through <paramref name="output"/> unless quiet).</summary>
+    private static Sent Send(CommandContext ctx, PreparedContext prepared, GoQuery query, bool quiet, Stream output)
     {
         // compat(docker): with -q the progress and the daemon's output are kept and shown on stderr only on failure.
-        var held = holdOutput && !quiet ? new MemoryStream() : null;
-        var progress = quiet ? new MemoryStream() : held ?? ctx.Io.Out;
-        var buildOut = quiet ? new MemoryStream() : held ?? ctx.Io.Out;
+        var progress = quiet ? new MemoryStream() : ctx.Io.Out;
+        var buildOut = quiet ? new MemoryStream() : output;
         var body = new ProgressReadStream(prepared.Body, ctx.Io.OutIsTerminal, (total, last) =>
         {
             progress.Write(Encoding.UTF8.GetBytes(ProgressLine(total, last)));
@@ -189,11 +184,6 @@ internal sealed class BuildCommand : Command
         }
         catch (Exception e) when (e is DaemonException or StatusException)
         {
-            if (held is not null)
-            {
-                ctx.Io.Out.Write(held.ToArray());
-                ctx.Io.Out.Flush();
-            }
             if (quiet)
             {
                 ctx.Io.Err.Write(((MemoryStream)progress).ToArray());
@@ -213,7 +203,7 @@ internal sealed class BuildCommand : Command
         {
             throw new StatusException("error sending build context: " + writerError.Message, 1);
         }
-        return new Sent(imageId, quiet ? (MemoryStream)buildOut : held ?? new MemoryStream(), held is not null, contextNeeded);
+        return new Sent(imageId, quiet ? (MemoryStream)buildOut : new MemoryStream(), contextNeeded);
     }
 
     /// <summary>compat(docker): urlutil.IsURL / IsGitURL, the contexts the docker CLI downloads.</summary>
