@@ -126,7 +126,7 @@ public sealed class ContentStore
 }
 
 /// <summary>A blob being written: hashes as it goes, and becomes content only through <see cref="Commit"/>.</summary>
-public sealed class ContentWriter : Stream
+public sealed class ContentWriter : WriteOnlyStream
 {
     private readonly ContentStore _store;
     private readonly string _path;
@@ -144,17 +144,9 @@ public sealed class ContentWriter : Stream
 
     public long Written { get; private set; }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => Written;
     public override long Position { get => Written; set => throw new NotSupportedException(); }
     public override void Flush() => _file.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

@@ -95,21 +95,10 @@ public sealed class ChunkedReadStream(HttpReader reader) : ReadOnlyStream
 }
 
 /// <summary>Writes a body as <c>Transfer-Encoding: chunked</c>; each flush sends what was written as one chunk.</summary>
-public sealed class ChunkedWriteStream(Stream inner) : Stream
+public sealed class ChunkedWriteStream(Stream inner) : WriteOnlyStream
 {
     private readonly MemoryStream _pending = new();
     private bool _completed;
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

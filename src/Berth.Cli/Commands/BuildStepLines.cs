@@ -1,4 +1,5 @@
 using System.Text;
+using Berth.Common;
 
 namespace Berth.Cli.Commands;
 
@@ -8,7 +9,7 @@ namespace Berth.Cli.Commands;
 /// context; the second build's output is shown from where the first one stopped: everything up to and including
 /// the header <see cref="LastStep"/> of the first is dropped, so each step reads once.
 /// </summary>
-internal sealed class BuildStepLines(Stream inner, string? skipThrough = null) : Stream
+internal sealed class BuildStepLines(Stream inner, string? skipThrough = null) : WriteOnlyStream
 {
     private const int MaxLine = 4096;
 
@@ -55,23 +56,5 @@ internal sealed class BuildStepLines(Stream inner, string? skipThrough = null) :
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
     public override void Flush() => inner.Flush();
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
