@@ -52,7 +52,7 @@ internal static class BuildRoutes
             CpuShares = Long(q["cpushares"]),
             Platform = q["platform"],
             RegistryCredentials = RegistryConfig(c.Head.Headers["X-Registry-Config"]),
-            ContextByDigest = q.Bool("contextdigests"),
+            ContextByDigest = q.Bool(Common.ContextByDigest.QueryParameter),
         };
         var output = new StreamOutput(c.WatchForDisconnect);
         var pump = PumpAsync(c, output.Messages.Reader);

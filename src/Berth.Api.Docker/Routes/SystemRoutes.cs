@@ -20,15 +20,13 @@ internal static class SystemRoutes
         router.Map("GET", "/events", c => EventsAsync(c, s));
     }
 
-    internal const string ContextDigestsHeader = "Berth-Context-Digests";
-
     private static async Task Ping(ApiContext c)
     {
         var headers = new Http.HttpHeaders();
         headers.Add("Cache-Control", "no-cache, no-store, must-revalidate");
         headers.Add("Pragma", "no-cache");
         // Berth's: POST /build takes contextdigests=1 (a context sent by digest; see berth build).
-        headers.Add(ContextDigestsHeader, "1");
+        headers.Add(ContextByDigest.PingHeader, "1");
         var body = c.Head.Method == "HEAD" ? [] : "OK"u8.ToArray();
         await c.WriteHeadAsync(200, headers, body.Length, "text/plain; charset=utf-8").ConfigureAwait(false);
         if (body.Length > 0)

@@ -73,7 +73,7 @@ internal sealed class DockerClient : IDisposable
             head = conn.Send("GET", "/_ping", BaseHeaders());
             conn.ReadBody(head, "GET");
         }
-        _contextDigests = head.Headers["Berth-Context-Digests"] == "1";
+        _contextDigests = head.Headers[Common.ContextByDigest.PingHeader] == "1";
         return PickVersion(head.Headers["Api-Version"]);
     }
 

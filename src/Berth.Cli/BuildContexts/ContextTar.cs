@@ -23,8 +23,6 @@ internal sealed record InjectedDockerfile(string Name, byte[] Content, DateTimeO
 /// </summary>
 internal static class ContextTar
 {
-    /// <summary>The PAX record of a file sent by digest: its SHA-256, in lower-case hex.</summary>
-    public const string ContentDigestRecord = "BERTH.sha256";
 
     /// <param name="digestOf">For a context sent by digest: the SHA-256 (hex) of a regular file to send without
     /// its data, or null to send it whole.</param>
@@ -107,7 +105,7 @@ internal static class ContextTar
         if (digestOf?.Invoke(e) is { } sha256)
         {
             // Berth's: a PAX record with the file's digest and no data (the daemon asks for the rest if it needs it).
-            var sent = new PaxTarEntry(TarEntryType.RegularFile, e.Name, [new(ContentDigestRecord, sha256)])
+            var sent = new PaxTarEntry(TarEntryType.RegularFile, e.Name, [new(Common.ContextByDigest.PaxRecord, sha256)])
             {
                 Mode = (UnixFileMode)(st.st_mode & 0xFFF),
                 Uid = 0,

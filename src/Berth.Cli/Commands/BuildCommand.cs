@@ -94,7 +94,7 @@ internal sealed class BuildCommand : Command
         {
             throw new StatusException($"unable to prepare context: berth does not fetch remote build contexts: {contextArg}", 1);
         }
-        var sent = default(Sent);
+        Sent? sent = null;
         string? stoppedAt = null;
         // Berth's: a berthd takes the larger files by digest first and builds until a step must read one of them;
         // only then is the whole context sent, as the docker CLI always does, and the build shown from that step on.
@@ -103,21 +103,21 @@ internal sealed class BuildCommand : Command
         {
             var byDigest = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), ContextDigests.DefaultDirectory(ctx.GetEnv));
             var digestQuery = Query(f, byDigest.RelDockerfile, ctx.GetEnv);
-            digestQuery.Add("contextdigests", "1");
+            digestQuery.Add(Common.ContextByDigest.QueryParameter, "1");
             var steps = new BuildStepLines(ctx.Io.Out);
             sent = Send(ctx, byDigest, digestQuery, quiet, steps);
             stoppedAt = steps.LastStep;
         }
-        if (sent.Output is null || sent.ContextNeeded)
+        if (sent is not { ContextNeeded: false })
         {
             var prepared = Prepare(ctx, contextArg, dockerfile, f.GetBool("compress"), null);
             sent = Send(ctx, prepared, Query(f, prepared.RelDockerfile, ctx.GetEnv), quiet, new BuildStepLines(ctx.Io.Out, stoppedAt));
         }
-        var imageId = sent.ImageId;
+        var imageId = sent.Value.ImageId;
         if (quiet)
         {
             // compat(docker): -q prints what the daemon said (the id and a newline), and that is also what --iidfile gets.
-            imageId = Encoding.UTF8.GetString(sent.Output!.ToArray());
+            imageId = Encoding.UTF8.GetString(sent.Value.Output!.ToArray());
             ctx.Io.Write(imageId);
         }
         if (iidFile.Length > 0)
@@ -203,7 +203,7 @@ internal sealed class BuildCommand : Command
         {
             throw new StatusException("error sending build context: " + writerError.Message, 1);
         }
-        return new Sent(imageId, quiet ? (MemoryStream)buildOut : new MemoryStream(), contextNeeded);
+        return new Sent(imageId, quiet ? (MemoryStream)buildOut : null, contextNeeded);
     }
 
     /// <summary>compat(docker): urlutil.IsURL / IsGitURL, the contexts the docker CLI downloads.</summary>

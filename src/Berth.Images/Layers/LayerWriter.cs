@@ -247,6 +247,8 @@ internal sealed unsafe class LayerWriter : IDisposable
 
     private void WriteFile(SafeFd parent, string name, TarHeader h, TarStreamReader reader)
     {
+        // A file sent by digest: its name, owner, mode and times are here, its bytes stayed with the sender.
+        var sent = _options.AcceptDigestOnlyFiles && h.ContentDigest is { } record ? SentDigest(h, record) : null;
         // O_EXCL: an existing file is unlinked, never truncated in place, so hardlinks to it keep their content
         // and a symlink in its place is never followed.
         const int flags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC;
@@ -257,25 +259,12 @@ internal sealed unsafe class LayerWriter : IDisposable
             fd = LibC.openat(parent.Fd, name, flags, NewFileMode);
         }
         var file = new SafeFd(Sys.Check(fd, "openat", h.Name));
-        if (_options.AcceptDigestOnlyFiles && h.ContentDigest is { } sent)
+        if (sent is not null)
         {
-            using (file)
-            {
-                // A file sent by digest: its name, owner, mode and times are here, its bytes stayed with the sender.
-                if (h.Size != 0 || _options.Hold is null || _options.FileDigests is null || LayerPath.Clean(h.Name) is not { } sentPath)
-                {
-                    throw BerthException.Invalid($"archive entry \"{h.Name}\": a file sent by digest carries no data");
-                }
-                _options.Hold.MarkNotSent(file);
-                _options.FileDigests[sentPath] = ParseSha256(sent, h.Name);
-                SetOwnerAndMode(file, h, OwnerOf(h));
-                SetXattrs(file.Fd, h);
-                SetTimes(file, ATimeOf(h), h.MTime);
-            }
-            return;
+            _options.Hold!.MarkNotSent(file);
         }
         // A held file's fd belongs to the holder, which writes the data when it is needed.
-        var hold = _options.Hold is { } holder && holder.TryHold(file, h.Size, ATimeOf(h), h.MTime) ? holder : null;
+        var hold = sent is null && _options.Hold is { } holder && holder.TryHold(file, h.Size, ATimeOf(h), h.MTime) ? holder : null;
         using var owned = hold is null ? file : null;
         using var hash = _options.FileDigests is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var offset = 0L;
@@ -299,17 +288,25 @@ internal sealed unsafe class LayerWriter : IDisposable
         }
         if (hash is not null && LayerPath.Clean(h.Name) is { } path)
         {
-            _options.FileDigests![path] = hash.GetHashAndReset();
+            _options.FileDigests![path] = sent ?? hash.GetHashAndReset();
         }
         SetOwnerAndMode(file, h, OwnerOf(h));
         SetXattrs(file.Fd, h);
         SetTimes(file, ATimeOf(h), h.MTime);
     }
 
-    private static byte[] ParseSha256(byte[] hex, string name) =>
-        hex.Length == 64 && hex.All(b => b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f'))
+    /// <summary>The digest of an entry sent without its data; refused when data came with it, or where the
+    /// digest has nowhere to go.</summary>
+    private byte[] SentDigest(TarHeader h, byte[] hex)
+    {
+        if (h.Size != 0 || _options.Hold is null || _options.FileDigests is null)
+        {
+            throw BerthException.Invalid($"archive entry \"{h.Name}\": a file sent by digest carries no data");
+        }
+        return hex.Length == 64 && hex.All(b => b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f'))
             ? Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex))
-            : throw BerthException.Invalid($"archive entry \"{name}\": {TarStreamReader.ContentDigestRecord} is not a SHA-256 in lower-case hex");
+            : throw BerthException.Invalid($"archive entry \"{h.Name}\": {ContextByDigest.PaxRecord} is not a SHA-256 in lower-case hex");
+    }
 
     private void MakeDirectory(SafeFd parent, string name, string path, TarHeader h)
     {

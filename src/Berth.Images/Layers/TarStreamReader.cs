@@ -167,7 +167,7 @@ internal sealed class TarStreamReader : IDisposable
                 DevMajor = device ? Id(ParseNumeric(h.Slice(329, 8), offset, "devmajor"), offset, "devmajor") : 0,
                 DevMinor = device ? Id(ParseNumeric(h.Slice(337, 8), offset, "devminor"), offset, "devminor") : 0,
                 Xattrs = Xattrs(pax),
-                ContentDigest = pax?.GetValueOrDefault(ContentDigestRecord),
+                ContentDigest = pax?.GetValueOrDefault(ContextByDigest.PaxRecord),
                 Offset = offset,
             };
             Consume(Block);
@@ -265,9 +265,6 @@ internal sealed class TarStreamReader : IDisposable
             throw Malformed(offset, "a name that is not valid UTF-8");
         }
     }
-
-    /// <summary>The PAX record of a file sent by digest (see <see cref="TarHeader.ContentDigest"/>).</summary>
-    public const string ContentDigestRecord = "BERTH.sha256";
 
     private static IReadOnlyList<KeyValuePair<string, byte[]>> Xattrs(Dictionary<string, byte[]>? pax)
     {
